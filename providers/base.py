@@ -1,0 +1,47 @@
+"""The one seam every provider implements, the local engines included.
+
+A provider takes a materialized `Chunk` and an `AnalysisTask` and returns a validated
+`ChunkResult` with absolute spans. Capabilities are data: the scheduler reads them and
+never branches on a provider's name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+from pydantic import BaseModel, Field
+
+from analysis.schema import ChunkResult
+from ingest.types import Chunk
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    modalities: frozenset[str]  # subset of {"text", "image", "audio", "video"}
+    context_tokens: int  # what one request may carry; the planner sizes chunks by it
+    max_pages_per_chunk: int
+    max_chunk_seconds: float
+    regions: frozenset[str] = field(default_factory=lambda: frozenset({"local"}))
+    json_mode: bool = True
+    offline: bool = False
+    cost_tier: int = 0  # 0 = free/local; higher = pricier
+
+
+class AnalysisTask(BaseModel):
+    """What the job asks of every chunk; the same for all chunks of a job."""
+
+    languages: list[str] = Field(default_factory=list)  # hints; empty = detect
+    source_filename: str = ""
+    policy: str = "balanced"
+
+
+@runtime_checkable
+class Provider(Protocol):
+    name: str
+    model: str
+    capabilities: Capabilities
+
+    async def analyze(self, chunk: Chunk, task: AnalysisTask) -> ChunkResult: ...
+
+    async def aclose(self) -> None: ...
