@@ -1,0 +1,71 @@
+"""Chunk results in, reports out: the schema, aggregation and renderers.
+
+Importing this package is light (pydantic only): no numpy, no models, no providers.
+"""
+
+from analysis.aggregate import aggregate
+from analysis.coverage import coalesce
+from analysis.entities import normalise_name
+from analysis.render import RENDERERS, formats, render, render_json, render_markdown
+from analysis.schema import (
+    REPORT_VERSION,
+    ChunkProcessing,
+    ChunkResult,
+    Coverage,
+    CustodyEvent,
+    Entity,
+    Event,
+    Flag,
+    Gap,
+    KeyQuote,
+    Mention,
+    OnScreenText,
+    Processing,
+    ProcessingTotals,
+    Report,
+    Scene,
+    Section,
+    Source,
+    SummarySentence,
+    Topic,
+    TranscriptSegment,
+    Usage,
+    report_json_schema,
+)
+from analysis.summary import SummaryReducer, diverse_sentences
+
+__all__ = [
+    "RENDERERS",
+    "REPORT_VERSION",
+    "ChunkProcessing",
+    "ChunkResult",
+    "Coverage",
+    "CustodyEvent",
+    "Entity",
+    "Event",
+    "Flag",
+    "Gap",
+    "KeyQuote",
+    "Mention",
+    "OnScreenText",
+    "Processing",
+    "ProcessingTotals",
+    "Report",
+    "Scene",
+    "Section",
+    "Source",
+    "SummaryReducer",
+    "SummarySentence",
+    "Topic",
+    "TranscriptSegment",
+    "Usage",
+    "aggregate",
+    "coalesce",
+    "diverse_sentences",
+    "formats",
+    "normalise_name",
+    "render",
+    "render_json",
+    "render_markdown",
+    "report_json_schema",
+]

@@ -8,17 +8,15 @@ JSON). Every finding carries an absolute `Span` and, where it rests on words, th
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ingest.types import Span
 
-REPORT_VERSION = "1"
+REPORT_VERSION: Final = "1"
 
-EntityType = Literal[
-    "person", "organization", "place", "money", "date", "legal_reference", "other"
-]
+EntityType = Literal["person", "organization", "place", "money", "date", "legal_reference", "other"]
 FlagKind = Literal["pii", "privilege", "other"]
 
 

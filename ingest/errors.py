@@ -36,3 +36,15 @@ class WrongPassword(IngestError):
 
 class LimitExceeded(IngestError):
     code = "limit_exceeded"
+
+
+class OcrUnavailable(IngestError):
+    """Pages need OCR but tesseract (or its language data) is not installed on this server."""
+
+    code = "ocr_unavailable"
+
+
+class OcrFailed(IngestError):
+    """Tesseract ran but failed or timed out on a page; the chunk holding it fails."""
+
+    code = "ocr_failed"

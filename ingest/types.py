@@ -99,6 +99,9 @@ class PdfProbe(BaseModel):
     text_layer_pages: list[int]  # 1-based pages whose text layer has usable text
     title: str | None = None
     repaired: bool = False  # PDFium had to rebuild a broken cross-reference table
+    page_chars: list[int] = []  # characters in each page's text layer (index 0 is page 1)
+    ocr_pages: list[int] = []  # 1-based pages without usable text but with images or drawings
+    unreadable_pages: list[int] = []  # 1-based pages PDFium could not load at all
 
 
 class PageText(BaseModel):

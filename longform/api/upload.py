@@ -1,0 +1,139 @@
+"""Stream a multipart upload straight into the blob store while hashing.
+
+Starlette's `UploadFile` spools to a temporary file and is then copied; here the raw
+request stream feeds python-multipart's low-level parser, whose callbacks write the `file`
+part to its final place in one pass. Memory stays flat whatever the size.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from python_multipart.exceptions import MultipartParseError
+from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.requests import Request
+
+from longform.api.errors import ApiError
+from longform.blobs import BlobStore, SourceWriter
+
+_MAX_OPTIONS_BYTES = 64 * 1024
+
+
+@dataclass
+class ReceivedUpload:
+    filename: str
+    sha256: str
+    size: int
+    head: bytes
+    options: bytes
+
+
+@dataclass
+class _PartState:
+    headers: dict[bytes, bytes] = field(default_factory=dict)
+    header_field: bytes = b""
+    header_value: bytes = b""
+    name: str = ""
+    filename: str | None = None
+
+
+class _Receiver:
+    def __init__(self, blobs: BlobStore, max_bytes: int) -> None:
+        self.blobs = blobs
+        self.max_bytes = max_bytes
+        self.part = _PartState()
+        self.writer: SourceWriter | None = None
+        self.filename = ""
+        self.options = bytearray()
+        self.error: ApiError | None = None
+
+    def callbacks(self) -> dict[str, object]:
+        return {
+            "on_part_begin": self._part_begin,
+            "on_header_field": self._header_field,
+            "on_header_value": self._header_value,
+            "on_header_end": self._header_end,
+            "on_headers_finished": self._headers_finished,
+            "on_part_data": self._part_data,
+        }
+
+    def _part_begin(self) -> None:
+        self.part = _PartState()
+
+    def _header_field(self, data: bytes, start: int, end: int) -> None:
+        self.part.header_field += data[start:end]
+
+    def _header_value(self, data: bytes, start: int, end: int) -> None:
+        self.part.header_value += data[start:end]
+
+    def _header_end(self) -> None:
+        self.part.headers[self.part.header_field.lower()] = self.part.header_value
+        self.part.header_field = b""
+        self.part.header_value = b""
+
+    def _headers_finished(self) -> None:
+        _, params = parse_options_header(self.part.headers.get(b"content-disposition", b""))
+        self.part.name = params.get(b"name", b"").decode("utf-8", "replace")
+        raw_filename = params.get(b"filename")
+        self.part.filename = raw_filename.decode("utf-8", "replace") if raw_filename else None
+        if self.part.name == "file":
+            if self.writer is not None:
+                self.error = ApiError(400, "too_many_files", "send exactly one 'file' part")
+                return
+            self.writer = self.blobs.writer()
+            self.filename = safe_filename(self.part.filename or "upload")
+
+    def _part_data(self, data: bytes, start: int, end: int) -> None:
+        if self.error is not None:
+            return
+        if self.part.name == "file" and self.writer is not None:
+            if self.writer.size + (end - start) > self.max_bytes:
+                self.error = ApiError(
+                    413, "file_too_large", f"the upload exceeds the limit of {self.max_bytes} bytes"
+                )
+                return
+            self.writer.write(memoryview(data)[start:end])
+        elif self.part.name == "options":
+            self.options += data[start:end]
+            if len(self.options) > _MAX_OPTIONS_BYTES:
+                self.error = ApiError(400, "invalid_options", "options must be under 64 KiB")
+
+
+def safe_filename(name: str) -> str:
+    """Keep the base name only, without control characters or path tricks."""
+    base = re.split(r"[\\/]", name)[-1]
+    base = re.sub(r"[\x00-\x1f\x7f]", "", base).strip().lstrip(".")
+    return base[:255] or "upload"
+
+
+async def receive_upload(request: Request, blobs: BlobStore, max_bytes: int) -> ReceivedUpload:
+    content_type, params = parse_options_header(request.headers.get("content-type", ""))
+    boundary = params.get(b"boundary")
+    if content_type != b"multipart/form-data" or not boundary:
+        raise ApiError(415, "expected_multipart", "send the file as multipart/form-data 'file'")
+    receiver = _Receiver(blobs, max_bytes)
+    parser = MultipartParser(boundary, receiver.callbacks())  # type: ignore[arg-type]
+    try:
+        async for data in request.stream():
+            parser.write(data)
+            if receiver.error is not None:
+                raise receiver.error
+        parser.finalize()
+    except MultipartParseError as exc:
+        if receiver.writer is not None:
+            receiver.writer.abort()
+        raise ApiError(
+            400, "malformed_multipart", f"the multipart body is malformed: {exc}"
+        ) from exc
+    except BaseException:
+        if receiver.writer is not None:
+            receiver.writer.abort()
+        raise
+    if receiver.writer is None:
+        raise ApiError(400, "missing_file", "the form has no 'file' part")
+    writer = receiver.writer
+    sha256 = writer.commit()
+    return ReceivedUpload(
+        receiver.filename, sha256, writer.size, writer.head, bytes(receiver.options)
+    )

@@ -1,0 +1,170 @@
+"""Analyse the chunks of one job: lease → materialize → analyse → record, with heartbeats.
+
+A chunk's payload is stored in the blob store under a key derived from the job and chunk
+index, so a retried or resumed chunk reuses it instead of reading the source again. The
+result is accepted only from the worker that still holds the lease, so a chunk is never
+recorded twice even if two workers race after a lease lapsed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from analysis.schema import ChunkResult
+from ingest.backend import IngestBackend
+from ingest.errors import IngestError
+from ingest.types import Chunk, ChunkPlan
+from longform.options import JobOptions
+from longform.services import Services
+from longform.store import queries
+from longform.store.models import ChunkRow, ChunkStatus, utcnow
+from providers.base import AnalysisTask, Provider
+from providers.errors import ProviderError
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def payload_key(job_id: str, index: int) -> str:
+    return f"jobs/{job_id}/payloads/{index:05d}.json"
+
+
+class ChunkWorker:
+    def __init__(
+        self,
+        services: Services,
+        backend: IngestBackend[Any],
+        task: AnalysisTask,
+        options: JobOptions,
+        *,
+        is_cancelled: Callable[[str], bool],
+    ) -> None:
+        self.services = services
+        self.backend = backend
+        self.task = task
+        self.options = options
+        self.is_cancelled = is_cancelled
+        self.provider, self.reason = self._route()
+
+    def _route(self) -> tuple[Provider, str]:
+        """v1 routing: the first requested provider that is configured, else local."""
+        available = self.services.providers
+        for name in self.options.providers:
+            if name in available:
+                return available[name], f"requested in options.providers → {name}"
+        return available["local"], "no cloud provider requested → local (offline engines)"
+
+    async def drain(self, job_id: str) -> None:
+        """Analyse chunks until none is claimable, `chunk_concurrency` at a time."""
+        lanes = max(1, self.services.settings.chunk_concurrency)
+        await asyncio.gather(*(self._lane(job_id) for _ in range(lanes)))
+
+    async def _lane(self, job_id: str) -> None:
+        settings = self.services.settings
+        while not await asyncio.to_thread(self.is_cancelled, job_id):
+            row = await asyncio.to_thread(self._claim, job_id)
+            if row is None:
+                return
+            heartbeat = asyncio.create_task(self._heartbeat(row.id, settings.lease_seconds))
+            try:
+                await self._process(job_id, row)
+            finally:
+                heartbeat.cancel()
+
+    def _claim(self, job_id: str) -> ChunkRow | None:
+        with self.services.sessions() as session:
+            return queries.claim_chunk(
+                session, job_id, self.services.worker_id, self.services.settings.lease_seconds
+            )
+
+    async def _heartbeat(self, chunk_id: int, lease_s: float) -> None:
+        while True:
+            await asyncio.sleep(lease_s / 3)
+            await asyncio.to_thread(self._renew, chunk_id, lease_s)
+
+    def _renew(self, chunk_id: int, lease_s: float) -> None:
+        with self.services.sessions() as session:
+            queries.renew_lease(session, chunk_id, self.services.worker_id, lease_s)
+
+    async def _process(self, job_id: str, row: ChunkRow) -> None:
+        started = time.monotonic()
+        try:
+            chunk = await self._payload(job_id, row)
+            result = await self.provider.analyze(chunk, self.task)
+        except ProviderError as exc:
+            retry = exc.retryable and row.attempts < self.services.settings.chunk_max_attempts
+            await asyncio.to_thread(self._record_error, job_id, row, exc.message, retry)
+            return
+        except IngestError as exc:
+            await asyncio.to_thread(self._record_error, job_id, row, exc.message, False)
+            return
+        except Exception as exc:  # one bad chunk becomes a gap, not a dead job
+            log.exception("chunk %s of job %s crashed", row.idx, job_id)
+            message = f"internal error: {type(exc).__name__}: {exc}"
+            await asyncio.to_thread(self._record_error, job_id, row, message, False)
+            return
+        latency_ms = int((time.monotonic() - started) * 1000)
+        await asyncio.to_thread(self._record_result, job_id, row, result, latency_ms)
+
+    async def _payload(self, job_id: str, row: ChunkRow) -> Chunk:
+        blobs = self.services.blobs
+        key = payload_key(job_id, row.idx)
+        if await asyncio.to_thread(blobs.exists, key):
+            data = await asyncio.to_thread(blobs.get, key)
+            return Chunk.model_validate_json(data)
+        plan = ChunkPlan.model_validate(row.plan)
+        loop = asyncio.get_running_loop()
+        chunk = await loop.run_in_executor(
+            self.services.ingest_executor, self.backend.materialize, plan
+        )
+        await asyncio.to_thread(blobs.put, key, chunk.model_dump_json().encode())
+        return chunk
+
+    def _record_result(
+        self, job_id: str, row: ChunkRow, result: ChunkResult, latency_ms: int
+    ) -> None:
+        values: dict[str, Any] = {
+            "result": result.model_dump(mode="json"),
+            "provider": result.provider,
+            "model": result.model,
+            "reason": self.reason,
+            "latency_ms": latency_ms,
+            "error": None,
+            "finished_at": utcnow(),
+        }
+        with self.services.sessions() as session:
+            owner = self.services.worker_id
+            if queries.finish_chunk(session, row.id, owner, ChunkStatus.DONE, **values):
+                queries.add_event(
+                    session,
+                    job_id,
+                    "chunk.done",
+                    index=row.idx,
+                    attempts=row.attempts,
+                    provider=result.provider,
+                    latency_ms=latency_ms,
+                )
+            session.commit()
+
+    def _record_error(self, job_id: str, row: ChunkRow, message: str, retry: bool) -> None:
+        status = ChunkStatus.PENDING if retry else ChunkStatus.FAILED
+        values: dict[str, Any] = {
+            "error": message,
+            "provider": self.provider.name,
+            "model": self.provider.model,
+            "reason": self.reason,
+        }
+        if not retry:
+            values["finished_at"] = utcnow()
+        with self.services.sessions() as session:
+            owner = self.services.worker_id
+            if queries.finish_chunk(session, row.id, owner, status, **values):
+                event = "chunk.retry" if retry else "chunk.failed"
+                queries.add_event(
+                    session, job_id, event, index=row.idx, attempts=row.attempts, error=message
+                )
+            session.commit()

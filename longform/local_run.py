@@ -1,0 +1,202 @@
+"""`longform analyze`: the whole pipeline in this process, with a progress bar."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from analysis.render import render
+from analysis.schema import Report
+from ingest.backend import IngestLimits, open_backend
+from ingest.errors import IngestError
+from longform.config import Settings
+from longform.runners.inprocess import InProcessRunner
+from longform.services import Services, build_services
+from longform.store import queries
+from longform.store.models import ChunkStatus, Job, JobStatus
+from longform.submission import SubmissionError, create_job, detect_type, parse_options
+
+console = Console(stderr=True)
+
+
+def _ingest_file(services: Services, path: Path) -> tuple[str, int, bytes]:
+    writer = services.blobs.writer()
+    try:
+        with path.open("rb") as source:
+            while block := source.read(1 << 20):
+                writer.write(block)
+    except BaseException:
+        writer.abort()
+        raise
+    return writer.commit(), writer.size, writer.head
+
+
+async def run_local(
+    settings: Settings,
+    path: Path,
+    out_dir: Path,
+    formats: list[str],
+    options: dict[str, object],
+    *,
+    dry_run: bool = False,
+) -> int:
+    services = build_services(settings)
+    try:
+        sha256, size, head = await asyncio.to_thread(_ingest_file, services, path)
+        try:
+            job_options = parse_options(json.dumps(options))
+            if dry_run:
+                return await asyncio.to_thread(_dry_run, services, sha256, size, head, job_options)
+            job_id = create_job(
+                services,
+                tenant="default",
+                filename=path.name,
+                sha256=sha256,
+                size=size,
+                head=head,
+                options=job_options,
+            )
+        except (SubmissionError, IngestError) as exc:
+            console.print(f"[red]error[/red] {getattr(exc, 'code', 'bad_input')}: {exc}")
+            return 2
+        runner = InProcessRunner(services)
+        await runner.submit(job_id)
+        await _follow(services, job_id, runner)
+        return _write_outputs(services, job_id, out_dir, formats)
+    finally:
+        await services.aclose()
+
+
+async def _follow(services: Services, job_id: str, runner: InProcessRunner) -> None:
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=False) as bar:
+        task = bar.add_task("queued", total=None)
+        drain = asyncio.create_task(runner.drain())
+        while not drain.done():
+            stage, total, done = await asyncio.to_thread(_snapshot, services, job_id)
+            bar.update(task, description=stage, total=total or None, completed=done)
+            await asyncio.wait({drain}, timeout=0.3)
+        stage, total, done = await asyncio.to_thread(_snapshot, services, job_id)
+        bar.update(task, description=stage, total=total or None, completed=done)
+        await drain
+
+
+def _snapshot(services: Services, job_id: str) -> tuple[str, int, int]:
+    with services.sessions() as session:
+        job = session.get(Job, job_id)
+        counts = queries.chunk_counts(session, job_id)
+        stage = job.stage.value if job else "gone"
+        finished = counts.get(ChunkStatus.DONE, 0) + counts.get(ChunkStatus.FAILED, 0)
+        return stage, sum(counts.values()), finished
+
+
+def _write_outputs(services: Services, job_id: str, out_dir: Path, formats: list[str]) -> int:
+    with services.sessions() as session:
+        job = session.get(Job, job_id)
+        assert job is not None
+        status, error, report_key = job.status, job.error_message, job.report_key
+        code = job.error_code
+    if report_key is None:
+        console.print(f"[red]failed[/red] {code}: {error}")
+        return 1
+    report = Report.model_validate_json(services.blobs.get(report_key))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for fmt in formats:
+        body = render(report, fmt)
+        target = out_dir / f"report.{fmt}"
+        if isinstance(body, bytes):
+            target.write_bytes(body)
+        else:
+            target.write_text(body, encoding="utf-8")
+        console.print(f"wrote {target}")
+    _print_outcome(report, status)
+    return 0 if status in (JobStatus.SUCCEEDED, JobStatus.PARTIAL) else 1
+
+
+def _print_outcome(report: Report, status: JobStatus) -> None:
+    totals = report.processing.totals
+    colour = "green" if status is JobStatus.SUCCEEDED else "yellow"
+    console.print(
+        f"[{colour}]{status.value}[/{colour}]: {totals.chunks_succeeded}/{totals.chunks} chunks, "
+        f"{len(report.entities)} entities, {len(report.timeline)} dated events, "
+        f"{len(report.flags)} flags"
+    )
+    for gap in report.coverage.gaps:
+        console.print(f"[yellow]gap[/yellow] {gap.span.label()}: {gap.reason}")
+
+
+def _dry_run(services: Services, sha256: str, size: int, head: bytes, options: object) -> int:
+    settings = services.settings
+    media_type = detect_type(head, size)
+    password = getattr(options, "password", None)
+    limits = IngestLimits(max_pages=settings.max_pages, ocr_languages=settings.ocr_languages)
+    path = services.blobs.source_path(sha256)
+    started = time.monotonic()
+    with open_backend(
+        path, media_type, password=password.get_secret_value() if password else None, limits=limits
+    ) as backend:
+        probe = backend.probe()
+        plans = backend.plan(
+            settings.chunk_context_tokens, settings.chunk_max_pages, settings.chunk_overlap_pages
+        )
+    table = Table(title=f"plan: {len(plans)} chunks ({time.monotonic() - started:.1f} s)")
+    for column in ("chunk", "span", "tokens (est.)", "provider", "cost (est.)"):
+        table.add_column(column)
+    for plan in plans:
+        table.add_row(str(plan.index), plan.span.label(), str(plan.token_estimate), "local", "$0")
+    console.print(probe.model_dump_json(exclude={"text_layer_pages", "page_chars"}))
+    console.print(table)
+    return 0
+
+
+def list_providers(settings: Settings) -> None:
+    from providers.local import LocalProvider
+
+    table = Table(title="providers")
+    for column in ("name", "model", "offline", "modalities", "regions"):
+        table.add_column(column)
+    local = LocalProvider(workers=1)
+    caps = local.capabilities
+    table.add_row(local.name, local.model, "yes", ",".join(sorted(caps.modalities)), "local")
+    Console().print(table)
+
+
+async def check_providers(settings: Settings) -> int:
+    from analysis.schema import ChunkResult
+    from ingest.types import Chunk, ChunkPart, Span
+    from providers.base import AnalysisTask
+    from providers.local import LocalProvider
+
+    local = LocalProvider(workers=1)
+    chunk = Chunk(
+        index=0,
+        span=Span.pages(1),
+        token_estimate=10,
+        parts=[
+            ChunkPart(
+                kind="text",
+                span=Span.pages(1),
+                text="Jane Doe met Acme Corp. in Boston on 3 March 2021.",
+            )
+        ],
+    )
+    try:
+        result: ChunkResult = await local.analyze(chunk, AnalysisTask())
+        Console().print(f"local: ok ({len(result.entities)} entities, {result.latency_ms} ms)")
+        return 0
+    except Exception as exc:
+        Console().print(f"local: FAILED {type(exc).__name__}: {exc}")
+        return 1
+    finally:
+        await local.aclose()

@@ -1,0 +1,30 @@
+"""Per-job options, as posted in the `options` form field of `POST /v1/jobs`."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_serializer
+
+
+class JobOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    policy: Literal["accuracy", "latency", "cost", "balanced"] = "balanced"
+    languages: list[str] = Field(default_factory=list, max_length=20)
+    regions: list[str] = Field(default_factory=list, max_length=20)
+    budget_usd: float | None = Field(default=None, ge=0)
+    providers: list[str] = Field(default_factory=list, max_length=10)
+    password: SecretStr | None = None  # for encrypted PDFs; never logged or reported
+    webhook_url: str | None = None
+
+    @field_serializer("password", when_used="json")
+    def _dump_password(self, value: SecretStr | None) -> str | None:
+        # Stored with the job so a restarted worker can still open the file.
+        return value.get_secret_value() if value is not None else None
+
+    def public(self) -> dict[str, object]:
+        """What the API shows: everything but secrets."""
+        shown = self.model_dump(mode="json", exclude={"password"})
+        shown["password_set"] = self.password is not None
+        return shown

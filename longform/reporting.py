@@ -1,0 +1,122 @@
+"""Turn a job's stored chunk results into its report, and settle the job's final status."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+from analysis.aggregate import aggregate
+from analysis.render import render_json
+from analysis.schema import ChunkProcessing, ChunkResult, CustodyEvent, Gap, Report, Source
+from ingest.types import Span
+from longform.services import Services
+from longform.store import queries
+from longform.store.models import ChunkRow, ChunkStatus, Job, JobEvent, JobStage, JobStatus, utcnow
+
+
+def report_key(job_id: str) -> str:
+    return f"jobs/{job_id}/report.json"
+
+
+def build_and_store_report(services: Services, job_id: str) -> None:
+    with services.sessions() as session:
+        job = session.get(Job, job_id)
+        if job is None or job.status.terminal:
+            return
+        rows = queries.chunks(session, job_id)
+        report = _build_report(job, rows, queries.events(session, job_id))
+        data = render_json(report).encode()
+        services.blobs.put(report_key(job_id), data)
+        failed = sum(1 for row in rows if row.status is ChunkStatus.FAILED)
+        done = sum(1 for row in rows if row.status is ChunkStatus.DONE)
+        job.report_key = report_key(job_id)
+        job.stage = JobStage.DONE
+        job.finished_at = utcnow()
+        if done == 0:
+            job.status = JobStatus.FAILED
+            job.error_code = "no_chunk_analysed"
+            job.error_message = "no chunk could be analysed; see the report's coverage gaps"
+        else:
+            gaps = bool(report.coverage.gaps)
+            job.status = JobStatus.PARTIAL if failed or gaps else JobStatus.SUCCEEDED
+        queries.add_event(
+            session,
+            job_id,
+            "report.written",
+            sha256=hashlib.sha256(data).hexdigest(),
+            chunks_done=done,
+            chunks_failed=failed,
+            status=job.status.value,
+        )
+        session.commit()
+
+
+def _build_report(job: Job, rows: Sequence[ChunkRow], events: Sequence[JobEvent]) -> Report:
+    results = {
+        row.idx: ChunkResult.model_validate(row.result)
+        for row in rows
+        if row.status is ChunkStatus.DONE and row.result is not None
+    }
+    processing = [_processing_row(row, results.get(row.idx)) for row in rows]
+    source = Source(
+        filename=job.filename,
+        sha256=job.sha256,
+        media_type=job.media_type,
+        size_bytes=job.size_bytes,
+        duration_s=job.duration_s,
+        pages=job.pages,
+    )
+    extent = Span.pages(1, job.pages) if job.pages else Span.seconds(0.0, job.duration_s or 0.0)
+    return aggregate(
+        source=source,
+        processing=processing,
+        results=results,
+        custody=custody_trail(events),
+        extent=extent,
+        known_gaps=_unreadable(job),
+    )
+
+
+def _unreadable(job: Job) -> list[Gap]:
+    """Pages ingest could not read (e.g. past the cut of a truncated file) are gaps."""
+    pages = sorted(int(page) for page in (job.probe or {}).get("unreadable_pages") or [])
+    reason = "the page could not be read from the file (damaged or truncated)"
+    runs: list[list[int]] = []
+    for page in pages:
+        if runs and page == runs[-1][1] + 1:
+            runs[-1][1] = page
+        else:
+            runs.append([page, page])
+    return [Gap(span=Span.pages(first, last), reason=reason) for first, last in runs]
+
+
+def _processing_row(row: ChunkRow, result: ChunkResult | None) -> ChunkProcessing:
+    usage = result.usage if result else None
+    return ChunkProcessing(
+        index=row.idx,
+        span=Span.model_validate(row.span),
+        provider=row.provider,
+        model=row.model,
+        reason=row.reason or "",
+        attempts=row.attempts,
+        status=row.status.value,
+        input_tokens=usage.input_tokens if usage else 0,
+        output_tokens=usage.output_tokens if usage else 0,
+        cached_tokens=usage.cached_tokens if usage else 0,
+        cost_usd=result.cost_usd if result else 0.0,
+        latency_ms=row.latency_ms,
+        error=row.error,
+    )
+
+
+def custody_trail(events: Sequence[JobEvent]) -> list[CustodyEvent]:
+    """Stage-level events; per-chunk detail lives in the report's processing section."""
+    trail = []
+    for event in events:
+        if event.event.startswith("chunk."):
+            continue
+        at = queries.as_utc(event.at)
+        trail.append(
+            CustodyEvent(at=at.isoformat() if at else "", event=event.event, detail=event.detail)
+        )
+    return trail

@@ -1,0 +1,64 @@
+"""The shared resources of one process: store, blobs, providers, the ingest thread.
+
+Built once by `create_app()` or the CLI from `Settings` (arq's startup `ctx`, made typed).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from longform.blobs import BlobStore, LocalBlobStore
+from longform.config import Settings
+from longform.store.db import make_engine, migrate, session_factory
+from providers.base import Provider
+from providers.local import LocalProvider
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    blobs: BlobStore
+    providers: dict[str, Provider]
+    # PDFium is not thread-safe: every ingest call runs on this one thread.
+    ingest_executor: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest")
+    )
+    owns_providers: bool = True  # False when a caller lent us warm providers
+    worker_id: str = field(
+        default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    )
+
+    async def aclose(self) -> None:
+        if self.owns_providers:
+            for provider in self.providers.values():
+                await provider.aclose()
+        self.ingest_executor.shutdown(wait=False, cancel_futures=True)
+        self.engine.dispose()
+
+
+def build_services(settings: Settings, providers: dict[str, Provider] | None = None) -> Services:
+    """Build the process's services; `providers` lets a caller share already-warm ones."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.resolved_database_url())
+    migrate(engine)
+    owns_providers = providers is None
+    if providers is None:
+        local = LocalProvider(workers=settings.local_workers)
+        providers = {local.name: local}
+    return Services(
+        settings=settings,
+        engine=engine,
+        sessions=session_factory(engine),
+        blobs=LocalBlobStore(settings.resolved_blob_root()),
+        providers=providers,
+        owns_providers=owns_providers,
+    )

@@ -1,0 +1,76 @@
+"""Accept an uploaded source as a job: validate type and options, store the row.
+
+Shared by the HTTP API and `longform analyze`, so both refuse the same inputs the same way.
+"""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from ingest.sniff import sniff_media_type
+from ingest.types import MediaType
+from longform.options import JobOptions
+from longform.services import Services
+from longform.store import queries
+
+
+class SubmissionError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+SUPPORTED = {MediaType.PDF}  # video and audio arrive with the media issue
+
+
+def parse_options(raw: bytes | str | None) -> JobOptions:
+    if not raw:
+        return JobOptions()
+    try:
+        return JobOptions.model_validate_json(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "options"
+        raise SubmissionError(400, "invalid_options", f"{where}: {first['msg']}") from exc
+
+
+def detect_type(head: bytes, size: int) -> MediaType:
+    if size == 0:
+        raise SubmissionError(400, "empty_file", "the file is empty")
+    media_type = sniff_media_type(head)
+    if media_type is None:
+        raise SubmissionError(
+            415, "unsupported_media_type", "the file's content is not a supported type (PDF)"
+        )
+    if media_type not in SUPPORTED:
+        raise SubmissionError(
+            415, "unsupported_media_type", f"{media_type.value} is recognised but not supported yet"
+        )
+    return media_type
+
+
+def create_job(
+    services: Services,
+    *,
+    tenant: str,
+    filename: str,
+    sha256: str,
+    size: int,
+    head: bytes,
+    options: JobOptions,
+) -> str:
+    media_type = detect_type(head, size)
+    with services.sessions() as session:
+        job = queries.create_job(
+            session,
+            tenant=tenant,
+            filename=filename,
+            sha256=sha256,
+            media_type=media_type.value,
+            size_bytes=size,
+            options=options.model_dump(mode="json"),
+        )
+        session.commit()
+        return job.id
