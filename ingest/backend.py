@@ -37,6 +37,19 @@ class IngestLimits:
     tesseract_cmd: str = "tesseract"
 
 
+@dataclass(frozen=True)
+class ChunkBudget:
+    """How big a chunk may be: sized to what the target provider can take in one request."""
+
+    context_tokens: int = 12_000
+    max_pages: int = 40
+    overlap_pages: int = 1
+    chunk_seconds: float = 120.0  # media: planned length; cuts move to nearby key frames
+    overlap_s: float = 4.0  # media: seconds shared with the previous chunk
+    max_frames: int = 32  # media: keyframes per chunk at most
+    max_payload_bytes: int = 200 * 1024 * 1024  # media: segment bytes per chunk at most
+
+
 ProbeT = TypeVar("ProbeT", bound=BaseModel)
 
 
@@ -57,7 +70,7 @@ class IngestBackend(ABC, Generic[ProbeT]):
         """What the file holds (pages or duration, streams, encryption), checked against limits."""
 
     @abstractmethod
-    def plan(self, context_tokens: int, max_pages: int, overlap_pages: int) -> list[ChunkPlan]:
+    def plan(self, budget: ChunkBudget) -> list[ChunkPlan]:
         """Deterministic chunk boundaries that fit a provider's context budget."""
 
     @abstractmethod
@@ -68,9 +81,9 @@ class IngestBackend(ABC, Generic[ProbeT]):
     def close(self) -> None:
         """Release the file and any native resources; safe to call twice."""
 
-    def chunks(self, context_tokens: int, max_pages: int, overlap_pages: int) -> Iterator[Chunk]:
+    def chunks(self, budget: ChunkBudget) -> Iterator[Chunk]:
         """Plan, then materialize lazily, one chunk at a time."""
-        for chunk_plan in self.plan(context_tokens, max_pages, overlap_pages):
+        for chunk_plan in self.plan(budget):
             yield self.materialize(chunk_plan)
 
     def __enter__(self) -> Self:

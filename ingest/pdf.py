@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ingest import _pdfium
-from ingest.backend import IngestBackend, IngestLimits, register_backend
+from ingest.backend import ChunkBudget, IngestBackend, IngestLimits, register_backend
 from ingest.errors import CorruptFile, LimitExceeded
 from ingest.ocr import OcrSettings, ocr_pages
 from ingest.plan import IMAGE_PAGE_TOKENS, plan_pages, text_tokens
@@ -81,10 +81,12 @@ class PdfBackend(IngestBackend[PdfProbe]):
             unreadable_pages=unreadable,
         )
 
-    def plan(self, context_tokens: int, max_pages: int, overlap_pages: int) -> list[ChunkPlan]:
+    def plan(self, budget: ChunkBudget) -> list[ChunkPlan]:
         """Page ranges of at most `max_pages` pages and about `context_tokens` tokens each."""
         self.probe()
-        return plan_pages(self._estimates, context_tokens, max_pages, overlap_pages)
+        return plan_pages(
+            self._estimates, budget.context_tokens, budget.max_pages, budget.overlap_pages
+        )
 
     def materialize(self, plan: ChunkPlan) -> Chunk:
         """One text part per page of the plan's span, OCR-ing the pages that need it."""

@@ -104,6 +104,32 @@ class PdfProbe(BaseModel):
     unreadable_pages: list[int] = []  # 1-based pages PDFium could not load at all
 
 
+class VideoStream(BaseModel):
+    codec: str
+    width: int
+    height: int
+    fps: float | None = None
+    rotation: int = 0  # degrees clockwise the player must rotate the picture
+    frames: int | None = None
+
+
+class AudioStream(BaseModel):
+    codec: str
+    sample_rate: int
+    channels: int
+
+
+class MediaProbe(BaseModel):
+    """What `ingest.media` learns from ffprobe before any chunking."""
+
+    duration_s: float
+    container: str  # ffprobe's format_name, e.g. "mov,mp4,m4a,3gp,3g2,mj2"
+    video: VideoStream | None = None
+    audio: AudioStream | None = None
+    bit_rate: int | None = None
+    keyframes_s: list[float] = []  # key frame times of the video stream (stream-copy cut points)
+
+
 class PageText(BaseModel):
     """The text of one page and how it was obtained."""
 
@@ -120,6 +146,10 @@ class ChunkPart(BaseModel):
     span: Span
     text: str | None = None
     blob_key: str | None = None
+    # A local file holding the part's bytes. Ingest writes parts into its work directory;
+    # the shell moves them into the blob store (setting blob_key) and, before analysis,
+    # points `path` at a local copy the provider can read.
+    path: str | None = None
     method: str | None = None  # e.g. "text-layer" or "ocr" for page text
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ingest.backend import ChunkBudget
+
 _PLACEHOLDERS = {"changethis", "changeme", "secret", "xxx"}
 
 
@@ -30,6 +32,8 @@ class Settings(BaseSettings):
     chunk_context_tokens: int = 12_000
     chunk_max_pages: int = 40
     chunk_overlap_pages: int = 1
+    chunk_seconds: float = 120.0
+    chunk_overlap_s: float = 4.0
     ocr_languages: str = "eng"
     ocr_dpi: int = 200
 
@@ -67,6 +71,15 @@ class Settings(BaseSettings):
         if url:
             raise ValueError(f"unsupported LONGFORM_BLOB_URL {url!r}: only file:// for now")
         return self.data_dir / "blobs"
+
+    def chunk_budget(self) -> ChunkBudget:
+        return ChunkBudget(
+            context_tokens=self.chunk_context_tokens,
+            max_pages=self.chunk_max_pages,
+            overlap_pages=self.chunk_overlap_pages,
+            chunk_seconds=self.chunk_seconds,
+            overlap_s=self.chunk_overlap_s,
+        )
 
     def tenant_keys(self) -> dict[str, str]:
         """Map API key → tenant name."""

@@ -147,9 +147,7 @@ def _dry_run(services: Services, sha256: str, size: int, head: bytes, options: o
         path, media_type, password=password.get_secret_value() if password else None, limits=limits
     ) as backend:
         probe = backend.probe()
-        plans = backend.plan(
-            settings.chunk_context_tokens, settings.chunk_max_pages, settings.chunk_overlap_pages
-        )
+        plans = backend.plan(settings.chunk_budget())
     table = Table(title=f"plan: {len(plans)} chunks ({time.monotonic() - started:.1f} s)")
     for column in ("chunk", "span", "tokens (est.)", "provider", "cost (est.)"):
         table.add_column(column)

@@ -116,12 +116,7 @@ class Pipeline:
         existing = await self._db(self._chunk_total, job_id)
         if existing:
             return  # the plan is stored before analysis: reuse it on resume
-        plans = await self._ingest(
-            backend.plan,
-            self.settings.chunk_context_tokens,
-            self.settings.chunk_max_pages,
-            self.settings.chunk_overlap_pages,
-        )
+        plans = await self._ingest(backend.plan, self.settings.chunk_budget())
         await self._db(self._store_plan, job_id, [p.model_dump(mode="json") for p in plans])
 
     def _store_plan(self, job_id: str, plans: list[dict[str, Any]]) -> None:

@@ -8,6 +8,7 @@ need_apt=()
 command -v tesseract >/dev/null || need_apt+=(tesseract-ocr tesseract-ocr-eng)
 command -v ffmpeg >/dev/null || need_apt+=(ffmpeg)
 command -v pdftotext >/dev/null || need_apt+=(poppler-utils)
+command -v espeak-ng >/dev/null || need_apt+=(espeak-ng)  # speech with a known script, for tests and benchmarks
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing system packages: ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

@@ -11,6 +11,7 @@ import pytest
 
 from fixtures import pdfgen
 from ingest import IngestLimits, PdfBackend, open_backend
+from ingest.backend import ChunkBudget
 from ingest.errors import (
     CorruptFile,
     EmptyFile,
@@ -60,7 +61,7 @@ def test_wrong_password(encrypted_pdf: Path) -> None:
 def test_right_password(encrypted_pdf: Path) -> None:
     with PdfBackend(encrypted_pdf, password="s3cret") as backend:
         probe = backend.probe()
-        (chunk,) = backend.chunks(context_tokens=1000, max_pages=5, overlap_pages=0)
+        (chunk,) = backend.chunks(ChunkBudget(context_tokens=1000, max_pages=5, overlap_pages=0))
     assert probe.encrypted and probe.pages == 1
     assert chunk.text() == "Privileged memo."
 
@@ -76,7 +77,7 @@ def test_truncated_tail_is_repaired(text_pdf: Path, tmp_path: Path) -> None:
     path = pdfgen.make_truncated_pdf(text_pdf, tmp_path / "no-xref.pdf")
     with PdfBackend(path) as backend:
         probe = backend.probe()
-        (chunk,) = backend.chunks(context_tokens=8000, max_pages=10, overlap_pages=0)
+        (chunk,) = backend.chunks(ChunkBudget(context_tokens=8000, max_pages=10, overlap_pages=0))
     assert probe.repaired and probe.pages == 4
     assert "Maria Alvarez" in chunk.text()
 
@@ -85,7 +86,9 @@ def test_truncated_middle_keeps_the_pages_before_the_cut(long_pdf: Path, tmp_pat
     path = pdfgen.make_truncated_pdf(long_pdf, tmp_path / "half.pdf", keep=0.5)
     with PdfBackend(path) as backend:
         probe = backend.probe()
-        chunks = list(backend.chunks(context_tokens=100_000, max_pages=200, overlap_pages=0))
+        chunks = list(
+            backend.chunks(ChunkBudget(context_tokens=100_000, max_pages=200, overlap_pages=0))
+        )
     assert probe.repaired and probe.pages == 120
     assert 40 < len(probe.text_layer_pages) < 80
     assert probe.unreadable_pages == list(range(len(probe.text_layer_pages) + 1, 121))
@@ -97,7 +100,7 @@ def test_broken_xref_is_repaired(tmp_path: Path) -> None:
     path = pdfgen.make_broken_xref_pdf(tmp_path / "xref.pdf", ["First page text.", "Second."])
     with PdfBackend(path) as backend:
         probe = backend.probe()
-        (chunk,) = backend.chunks(context_tokens=8000, max_pages=10, overlap_pages=0)
+        (chunk,) = backend.chunks(ChunkBudget(context_tokens=8000, max_pages=10, overlap_pages=0))
     assert probe.repaired and probe.pages == 2
     assert chunk.text() == "First page text.\n\nSecond."
 
@@ -105,7 +108,7 @@ def test_broken_xref_is_repaired(tmp_path: Path) -> None:
 def test_cyclic_outline_does_not_hang(tmp_path: Path) -> None:
     path = pdfgen.make_cyclic_outline_pdf(tmp_path / "loop.pdf", ["Loop one.", "Loop two."])
     with PdfBackend(path) as backend:
-        (chunk,) = backend.chunks(context_tokens=8000, max_pages=10, overlap_pages=0)
+        (chunk,) = backend.chunks(ChunkBudget(context_tokens=8000, max_pages=10, overlap_pages=0))
     assert chunk.text() == "Loop one.\n\nLoop two."
 
 
@@ -115,7 +118,7 @@ def test_page_bomb_refused_fast(tmp_path: Path, make: Callable[[Path], Path]) ->
     assert path.stat().st_size < 4096
     started = time.perf_counter()
     with PdfBackend(path) as backend, pytest.raises(LimitExceeded, match="limit is 5,000"):
-        backend.plan(context_tokens=8000, max_pages=10, overlap_pages=0)
+        backend.plan(ChunkBudget(context_tokens=8000, max_pages=10, overlap_pages=0))
     # Rendering 100,000 pages would take minutes: refusing must not touch them.
     assert time.perf_counter() - started < 10.0
 
@@ -138,7 +141,9 @@ def test_random_corruption_only_raises_ingest_errors(text_pdf: Path, tmp_path: P
         path.write_bytes(bytes(damaged))
         try:
             with PdfBackend(path) as backend:
-                list(backend.chunks(context_tokens=8000, max_pages=10, overlap_pages=1))
+                list(
+                    backend.chunks(ChunkBudget(context_tokens=8000, max_pages=10, overlap_pages=1))
+                )
             outcomes.add("ok")
         except IngestError as exc:
             outcomes.add(exc.code)

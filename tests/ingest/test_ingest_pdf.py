@@ -9,6 +9,7 @@ import pytest
 
 from fixtures import pdfgen
 from ingest import BACKENDS, IngestLimits, PdfBackend, open_backend
+from ingest.backend import ChunkBudget
 from ingest.errors import OcrUnavailable
 from ingest.types import ChunkPlan, MediaType, Span
 from tests.ingest.conftest import SCANNED_PAGES, TEXT_PAGES
@@ -32,7 +33,7 @@ def test_probe_text_pdf(text_pdf: Path) -> None:
 
 def test_materialize_gives_one_part_per_page(text_pdf: Path) -> None:
     with open_backend(text_pdf, MediaType.PDF) as backend:
-        (plan,) = backend.plan(context_tokens=8000, max_pages=10, overlap_pages=1)
+        (plan,) = backend.plan(ChunkBudget(context_tokens=8000, max_pages=10, overlap_pages=1))
         chunk = backend.materialize(plan)
     assert chunk.span == Span.pages(1, 4)
     assert [part.span for part in chunk.parts] == [Span.pages(n) for n in range(1, 5)]
@@ -49,8 +50,8 @@ def test_materialize_gives_one_part_per_page(text_pdf: Path) -> None:
 
 def test_plan_respects_budget_and_overlap(long_pdf: Path) -> None:
     with open_backend(long_pdf, MediaType.PDF) as backend:
-        plans = backend.plan(context_tokens=4000, max_pages=6, overlap_pages=1)
-        assert plans == backend.plan(context_tokens=4000, max_pages=6, overlap_pages=1)
+        plans = backend.plan(ChunkBudget(context_tokens=4000, max_pages=6, overlap_pages=1))
+        assert plans == backend.plan(ChunkBudget(context_tokens=4000, max_pages=6, overlap_pages=1))
         chunks = [backend.materialize(plan) for plan in plans]
     assert len(plans) > 10
     previous_last = 0
@@ -69,14 +70,14 @@ def test_plan_respects_budget_and_overlap(long_pdf: Path) -> None:
 def test_single_page_document_is_one_chunk(pdf_dir: Path) -> None:
     path = pdfgen.make_text_pdf(pdf_dir / "one.pdf", ["Only page."])
     with PdfBackend(path) as backend:
-        plans = backend.plan(context_tokens=100, max_pages=5, overlap_pages=3)
+        plans = backend.plan(ChunkBudget(context_tokens=100, max_pages=5, overlap_pages=3))
     assert [(plan.span.label(), plan.overlap_pages) for plan in plans] == [("p. 1", 0)]
 
 
 def test_ocr_reads_scanned_pages(scanned_pdf: Path) -> None:
     with open_backend(scanned_pdf, MediaType.PDF, limits=IngestLimits(ocr_workers=2)) as backend:
         probe = backend.probe()
-        (plan,) = backend.plan(context_tokens=10_000, max_pages=10, overlap_pages=0)
+        (plan,) = backend.plan(ChunkBudget(context_tokens=10_000, max_pages=10, overlap_pages=0))
         chunk = backend.materialize(plan)
     assert probe.text_layer_pages == [] and probe.ocr_pages == [1, 2]
     assert plan.token_estimate == 1200  # fixed estimate for image-only pages
@@ -93,7 +94,7 @@ def test_mixed_pdf_ocrs_only_image_pages(pdf_dir: Path) -> None:
     pages = ["Typed page about the merger.", SCANNED_PAGES[1], "Another typed page."]
     path = pdfgen.make_mixed_pdf(pdf_dir / "mixed.pdf", pages, image_pages={2})
     with PdfBackend(path) as backend:
-        (chunk,) = backend.chunks(context_tokens=10_000, max_pages=10, overlap_pages=0)
+        (chunk,) = backend.chunks(ChunkBudget(context_tokens=10_000, max_pages=10, overlap_pages=0))
         assert backend.probe().ocr_pages == [2]
     assert [part.method for part in chunk.parts] == ["text-layer", "ocr", "text-layer"]
     assert "Granite" in (chunk.parts[1].text or "")
@@ -103,14 +104,14 @@ def test_missing_tesseract_is_a_clear_error(scanned_pdf: Path) -> None:
     limits = IngestLimits(tesseract_cmd="/nonexistent/tesseract")
     with PdfBackend(scanned_pdf, limits=limits) as backend:
         assert backend.probe().ocr_pages == [1, 2]  # probing needs no OCR
-        plan = backend.plan(context_tokens=10_000, max_pages=10, overlap_pages=0)[0]
+        plan = backend.plan(ChunkBudget(context_tokens=10_000, max_pages=10, overlap_pages=0))[0]
         with pytest.raises(OcrUnavailable, match="tesseract"):
             backend.materialize(plan)
 
 
 def test_missing_ocr_language_is_a_clear_error(scanned_pdf: Path) -> None:
     with PdfBackend(scanned_pdf, limits=IngestLimits(ocr_languages="eng+xyz")) as backend:
-        plan = backend.plan(context_tokens=10_000, max_pages=10, overlap_pages=0)[0]
+        plan = backend.plan(ChunkBudget(context_tokens=10_000, max_pages=10, overlap_pages=0))[0]
         with pytest.raises(OcrUnavailable, match="xyz"):
             backend.materialize(plan)
 
@@ -118,7 +119,9 @@ def test_missing_ocr_language_is_a_clear_error(scanned_pdf: Path) -> None:
 def test_long_pdf_chunks_cover_every_page_in_order(long_pdf: Path) -> None:
     # Speed is measured in bench/ingest_pdf.py, not here.
     with PdfBackend(long_pdf) as backend:
-        chunks = list(backend.chunks(context_tokens=32_000, max_pages=50, overlap_pages=1))
+        chunks = list(
+            backend.chunks(ChunkBudget(context_tokens=32_000, max_pages=50, overlap_pages=1))
+        )
     pages = [part.span.page_start for chunk in chunks for part in chunk.parts]
     assert sorted(set(pages)) == list(range(1, 121))
 
@@ -134,7 +137,7 @@ def test_backends_on_many_threads_agree(long_pdf: Path, text_pdf: Path) -> None:
 
     def texts(path: Path) -> list[str]:
         with PdfBackend(path) as backend:
-            chunks = backend.chunks(context_tokens=3000, max_pages=4, overlap_pages=1)
+            chunks = backend.chunks(ChunkBudget(context_tokens=3000, max_pages=4, overlap_pages=1))
             return [chunk.text() for chunk in chunks]
 
     expected = {path: texts(path) for path in (long_pdf, text_pdf)}
