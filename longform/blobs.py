@@ -20,6 +20,8 @@ class BlobStore(Protocol):
     def writer(self) -> SourceWriter: ...
     def source_path(self, sha256: str) -> Path: ...
     def put(self, key: str, data: bytes) -> None: ...
+    def put_file(self, key: str, source: Path) -> None: ...
+    def local_path(self, key: str) -> Path: ...
     def get(self, key: str) -> bytes: ...
     def exists(self, key: str) -> bool: ...
     def delete(self, key: str) -> None: ...
@@ -88,6 +90,22 @@ class LocalBlobStore:
         tmp = path.with_name(path.name + ".part")
         tmp.write_bytes(data)
         os.replace(tmp, path)  # readers never see a half-written blob
+
+    def put_file(self, key: str, source: Path) -> None:
+        """Move a finished local file (e.g. an ingest work file) under `key`."""
+        path = self._key_path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.replace(source, path)
+        except OSError:  # another filesystem: copy, then drop the original
+            tmp = path.with_name(path.name + ".part")
+            shutil.copyfile(source, tmp)
+            os.replace(tmp, path)
+            source.unlink(missing_ok=True)
+
+    def local_path(self, key: str) -> Path:
+        """A local file with the blob's bytes (here: the blob itself)."""
+        return self._key_path(key)
 
     def get(self, key: str) -> bytes:
         return self._key_path(key).read_bytes()

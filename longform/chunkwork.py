@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from analysis.schema import ChunkResult
@@ -31,6 +32,18 @@ T = TypeVar("T")
 
 def payload_key(job_id: str, index: int) -> str:
     return f"jobs/{job_id}/payloads/{index:05d}.json"
+
+
+def keyframe_key(job_id: str, name: str) -> str:
+    return f"jobs/{job_id}/keyframes/{name}"
+
+
+def part_key(job_id: str, index: int, kind: str, name: str) -> str:
+    """Keyframes share one folder per job (the API serves them by name); other parts
+    live beside their chunk's payload."""
+    if kind == "image":
+        return keyframe_key(job_id, name)
+    return f"jobs/{job_id}/payloads/{index:05d}/{name}"
 
 
 class ChunkWorker:
@@ -115,14 +128,37 @@ class ChunkWorker:
         key = payload_key(job_id, row.idx)
         if await asyncio.to_thread(blobs.exists, key):
             data = await asyncio.to_thread(blobs.get, key)
-            return Chunk.model_validate_json(data)
+            return self._with_local_paths(Chunk.model_validate_json(data))
         plan = ChunkPlan.model_validate(row.plan)
         loop = asyncio.get_running_loop()
         chunk = await loop.run_in_executor(
             self.services.ingest_executor, self.backend.materialize, plan
         )
-        await asyncio.to_thread(blobs.put, key, chunk.model_dump_json().encode())
-        return chunk
+        stored = await asyncio.to_thread(self._store_parts, job_id, chunk)
+        await asyncio.to_thread(blobs.put, key, stored.model_dump_json().encode())
+        return self._with_local_paths(stored)
+
+    def _store_parts(self, job_id: str, chunk: Chunk) -> Chunk:
+        """Move the files ingest wrote (segments, audio, keyframes) into the blob store."""
+        parts = []
+        for part in chunk.parts:
+            if part.path is None:
+                parts.append(part)
+                continue
+            key = part_key(job_id, chunk.index, part.kind, Path(part.path).name)
+            self.services.blobs.put_file(key, Path(part.path))
+            parts.append(part.model_copy(update={"blob_key": key, "path": None}))
+        return chunk.model_copy(update={"parts": parts})
+
+    def _with_local_paths(self, chunk: Chunk) -> Chunk:
+        """Providers read parts from local files: point each stored part at one."""
+        parts = [
+            part.model_copy(update={"path": str(self.services.blobs.local_path(part.blob_key))})
+            if part.blob_key
+            else part
+            for part in chunk.parts
+        ]
+        return chunk.model_copy(update={"parts": parts})
 
     def _record_result(
         self, job_id: str, row: ChunkRow, result: ChunkResult, latency_ms: int

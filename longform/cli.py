@@ -12,7 +12,8 @@ import click
 
 from longform.config import Settings
 
-FORMATS = ["json", "md"]
+FORMATS = ["json", "md", "srt", "vtt"]
+DEFAULT_FORMATS = ["json", "md"]
 
 
 @click.group()
@@ -61,7 +62,7 @@ def _is_loopback(host: str) -> bool:
     "formats",
     multiple=True,
     type=click.Choice(FORMATS),
-    help="Report format(s) to write; default json and md.",
+    help="Report format(s) to write; default json and md (srt/vtt for media).",
 )
 @click.option(
     "--policy",
@@ -86,7 +87,9 @@ def analyze(
     if password:
         options["password"] = password
     code = asyncio.run(
-        run_local(Settings(), path, out_dir, list(formats) or FORMATS, options, dry_run=dry_run)
+        run_local(
+            Settings(), path, out_dir, list(formats) or DEFAULT_FORMATS, options, dry_run=dry_run
+        )
     )
     sys.exit(code)
 
@@ -110,7 +113,9 @@ def submit(
     from longform.remote import submit_and_wait
 
     options: dict[str, object] = {"password": password} if password else {}
-    code = submit_and_wait(server, api_key, path, out_dir, list(formats) or FORMATS, options)
+    code = submit_and_wait(
+        server, api_key, path, out_dir, list(formats) or DEFAULT_FORMATS, options
+    )
     sys.exit(code)
 
 

@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_serializer
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    SecretStr,
+    field_serializer,
+)
+
+
+def _http_url(value: str) -> str:
+    HttpUrl(value)  # validates scheme and host; we keep the string as given
+    return value
+
+
+HttpUrlStr = Annotated[str, AfterValidator(_http_url)]
 
 
 class JobOptions(BaseModel):
@@ -16,7 +32,7 @@ class JobOptions(BaseModel):
     budget_usd: float | None = Field(default=None, ge=0)
     providers: list[str] = Field(default_factory=list, max_length=10)
     password: SecretStr | None = None  # for encrypted PDFs; never logged or reported
-    webhook_url: str | None = None
+    webhook_url: HttpUrlStr | None = None  # POSTed {id, status, links} when the job ends
 
     @field_serializer("password", when_used="json")
     def _dump_password(self, value: SecretStr | None) -> str | None:

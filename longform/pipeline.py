@@ -23,6 +23,7 @@ from longform.reporting import build_and_store_report
 from longform.services import Services
 from longform.store import queries
 from longform.store.models import ChunkRow, ChunkStatus, Job, JobStage, JobStatus, utcnow
+from longform.webhooks import notify
 from providers.base import AnalysisTask
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,8 @@ class Pipeline:
         finally:
             if backend is not None:
                 await self._ingest(backend.close)
+        if await self._db(self._finished, job_id):
+            await notify(self.services, job_id)
 
     # ------------------------------------------------------------------ stages
 
@@ -146,6 +149,11 @@ class Pipeline:
         await self._db(self._set_stage, job_id, JobStage.AGGREGATING)
 
     # ------------------------------------------------------------------ helpers
+
+    def _finished(self, job_id: str) -> bool:
+        with self.services.sessions() as session:
+            job = session.get(Job, job_id)
+            return job is not None and job.status.terminal and job.status is not JobStatus.CANCELLED
 
     def _cancelled(self, job_id: str) -> bool:
         with self.services.sessions() as session:

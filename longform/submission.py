@@ -22,9 +22,6 @@ class SubmissionError(Exception):
         self.message = message
 
 
-SUPPORTED = {MediaType.PDF}  # video and audio arrive with the media issue
-
-
 def parse_options(raw: bytes | str | None) -> JobOptions:
     if not raw:
         return JobOptions()
@@ -42,11 +39,10 @@ def detect_type(head: bytes, size: int) -> MediaType:
     media_type = sniff_media_type(head)
     if media_type is None:
         raise SubmissionError(
-            415, "unsupported_media_type", "the file's content is not a supported type (PDF)"
-        )
-    if media_type not in SUPPORTED:
-        raise SubmissionError(
-            415, "unsupported_media_type", f"{media_type.value} is recognised but not supported yet"
+            415,
+            "unsupported_media_type",
+            "the file's content is not a supported type (PDF, MP4/MOV/MKV/WebM/AVI video, "
+            "WAV/MP3/M4A/AAC/FLAC/OGG/Opus audio)",
         )
     return media_type
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import AsyncIterator
 from typing import Annotated, Literal
 
@@ -17,6 +18,7 @@ from longform.api.errors import ApiError
 from longform.api.present import job_public, links
 from longform.api.schemas import JobCreated, JobDeleted, JobList, JobPublic
 from longform.api.upload import receive_upload
+from longform.chunkwork import keyframe_key
 from longform.services import Services
 from longform.store import queries
 from longform.store.models import Asset, Job, JobStatus
@@ -24,8 +26,14 @@ from longform.submission import SubmissionError, create_job, parse_options
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 
-ReportFormat = Literal["json", "md"]
-_MEDIA = {"json": "application/json", "md": "text/markdown; charset=utf-8"}
+ReportFormat = Literal["json", "md", "srt", "vtt"]
+_MEDIA = {
+    "json": "application/json",
+    "md": "text/markdown; charset=utf-8",
+    "srt": "application/x-subrip; charset=utf-8",
+    "vtt": "text/vtt; charset=utf-8",
+}
+_KEYFRAME_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}\.jpe?g$")
 
 
 @router.post("", status_code=202, response_model=JobCreated, summary="Upload a file as a job")
@@ -82,7 +90,7 @@ async def delete_job(
     return JobDeleted(id=job_id, status=JobStatus.CANCELLED.value, purged=purged)
 
 
-@router.get("/{job_id}/report", summary="The report, as json or md")
+@router.get("/{job_id}/report", summary="The report: json (canonical), md, srt or vtt")
 def get_report(
     job_id: str, services: ServicesDep, tenant: TenantDep, format: ReportFormat = "json"
 ) -> Response:
@@ -95,6 +103,18 @@ def get_report(
         return Response(data, media_type=_MEDIA["json"])
     body = render(Report.model_validate_json(data), format)
     return Response(body, media_type=_MEDIA[format])
+
+
+@router.get("/{job_id}/keyframes/{name}", summary="A keyframe image (JPEG) cited by the report")
+def get_keyframe(job_id: str, name: str, services: ServicesDep, tenant: TenantDep) -> Response:
+    if not _KEYFRAME_NAME.match(name):
+        raise ApiError(404, "keyframe_not_found", f"no keyframe {name!r}")
+    with services.sessions() as session:
+        _job_or_404(session, job_id, tenant)
+    key = keyframe_key(job_id, name)
+    if not services.blobs.exists(key):
+        raise ApiError(404, "keyframe_not_found", f"no keyframe {name!r}")
+    return Response(services.blobs.get(key), media_type="image/jpeg")
 
 
 @router.get("/{job_id}/events", summary="Server-sent events: the job's event log, live")
