@@ -6,7 +6,16 @@ Importing this package is light (pydantic only): no numpy, no models, no provide
 from analysis.aggregate import aggregate
 from analysis.coverage import coalesce
 from analysis.entities import normalise_name
-from analysis.render import RENDERERS, formats, render, render_json, render_markdown
+from analysis.render import (
+    RENDERERS,
+    FormatNotApplicable,
+    formats,
+    render,
+    render_json,
+    render_markdown,
+    render_srt,
+    render_vtt,
+)
 from analysis.schema import (
     REPORT_VERSION,
     ChunkProcessing,
@@ -30,9 +39,11 @@ from analysis.schema import (
     Topic,
     TranscriptSegment,
     Usage,
+    Word,
     report_json_schema,
 )
 from analysis.summary import SummaryReducer, diverse_sentences
+from analysis.transcript import merge_transcript
 
 __all__ = [
     "RENDERERS",
@@ -44,6 +55,7 @@ __all__ = [
     "Entity",
     "Event",
     "Flag",
+    "FormatNotApplicable",
     "Gap",
     "KeyQuote",
     "Mention",
@@ -59,13 +71,17 @@ __all__ = [
     "Topic",
     "TranscriptSegment",
     "Usage",
+    "Word",
     "aggregate",
     "coalesce",
     "diverse_sentences",
     "formats",
+    "merge_transcript",
     "normalise_name",
     "render",
     "render_json",
     "render_markdown",
+    "render_srt",
+    "render_vtt",
     "report_json_schema",
 ]

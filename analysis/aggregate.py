@@ -3,7 +3,9 @@
 Chunks overlap (a chunk's span starts with pages or seconds its predecessor also saw), so
 every list of findings is merged as a multiset union (see `analysis.merge`), entities are
 resolved across chunks (`analysis.entities`), and coverage lists every part of the file that
-no succeeded chunk analysed, with the failing chunk's reason (`analysis.coverage`).
+no succeeded chunk analysed, with the failing chunk's reason (`analysis.coverage`). Media
+are stitched at chunk borders: the transcript word by word (`analysis.transcript`), scenes
+and on-screen text by time (`analysis.scenes`).
 """
 
 from __future__ import annotations
@@ -17,11 +19,11 @@ from analysis.entities import merge_entities
 from analysis.merge import (
     ChunkGroup,
     merge_timeline,
-    merge_transcript,
     norm_text,
     sorted_by_span,
     union_across_chunks,
 )
+from analysis.scenes import merge_onscreen, merge_scenes
 from analysis.schema import (
     ChunkProcessing,
     ChunkResult,
@@ -29,9 +31,7 @@ from analysis.schema import (
     Flag,
     Gap,
     KeyQuote,
-    OnScreenText,
     Report,
-    Scene,
     Source,
 )
 from analysis.sections import build_sections, rank_topics
@@ -42,6 +42,7 @@ from analysis.summary import (
     diverse_sentences,
     summary_text,
 )
+from analysis.transcript import merge_transcript
 from ingest.types import Span
 
 T = TypeVar("T")
@@ -57,6 +58,7 @@ def aggregate(
     summarize: SummaryReducer | None = None,
     summary_limit: int | None = None,
     known_gaps: Sequence[Gap] = (),
+    cuts_s: Sequence[float] | None = None,
 ) -> Report:
     """Merge the results of a job's chunks into its report.
 
@@ -64,6 +66,9 @@ def aggregate(
     index; `extent` is the whole file (pages 1..N or 0..duration). `summarize` replaces the
     default extractive reducer; `summary_limit` caps the summary (default 3 to 10 sentences).
     `known_gaps` are spans ingest could not read; they are reported as gaps, not as analysed.
+    `cuts_s` are shot cuts known independently of the chunks (e.g. the planner's), used to
+    decide whether scenes touching at a non-overlapping chunk border are one shot; None means
+    unknown, and such scenes are then kept apart (see `analysis.scenes`).
     """
     ordered = sorted(results.values(), key=lambda r: (r.span.sort_key(), r.chunk_index))
     sentences = collect_sentences(ordered)
@@ -79,8 +84,8 @@ def aggregate(
         languages=_languages(ordered),
         sections=build_sections(processing, results, sentences),
         transcript=merge_transcript(_groups(ordered, lambda r: r.transcript)),
-        scenes=_merged(ordered, lambda r: r.scenes, _scene_key, lambda s: s.span),
-        onscreen_text=_merged(ordered, lambda r: r.onscreen_text, _text_key, lambda o: o.span),
+        scenes=merge_scenes(_groups(ordered, lambda r: r.scenes), cuts_s),
+        onscreen_text=merge_onscreen(_groups(ordered, lambda r: r.onscreen_text)),
         entities=merge_entities(_groups(ordered, lambda r: r.entities)),
         timeline=merge_timeline(_groups(ordered, lambda r: r.events)),
         topics=rank_topics(ordered),
@@ -109,14 +114,6 @@ def _merged(
 ) -> list[T]:
     merged = union_across_chunks(_groups(ordered, pick), key=key, span=span)
     return sorted_by_span(merged, span)
-
-
-def _scene_key(scene: Scene) -> Hashable:
-    return norm_text(scene.description)
-
-
-def _text_key(item: OnScreenText) -> Hashable:
-    return norm_text(item.text)
 
 
 def _flag_key(flag: Flag) -> Hashable:

@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable, Sequence
 from typing import TypeVar
 
-from analysis.schema import Event, TranscriptSegment
+from analysis.schema import Event
 from ingest.types import Span
 
 T = TypeVar("T")
@@ -86,43 +86,6 @@ def _consume(candidates: list[Span] | None, where: Span) -> bool:
 def sorted_by_span(items: list[T], span: Callable[[T], Span]) -> list[T]:
     """Stable sort by position in the source."""
     return sorted(items, key=lambda item: span(item).sort_key())
-
-
-# ---------------------------------------------------------------------------- transcript
-
-
-def merge_transcript(groups: Sequence[ChunkGroup[TranscriptSegment]]) -> list[TranscriptSegment]:
-    """Join per-chunk transcripts, dropping re-transcriptions of the overlap.
-
-    A later chunk's segment is dropped when it starts inside the part of its chunk already
-    covered by earlier chunks and its text is already present in what they transcribed there.
-    """
-    kept: list[list[TranscriptSegment]] = []
-    for k, (chunk_span, segments) in enumerate(groups):
-        earlier = _overlapping_before(groups, k)
-        covered_end = max((groups[j][0].sort_key()[1] for j in earlier), default=None)
-        start = chunk_span.sort_key()[0]
-        prior = " ".join(
-            _words(seg.text)
-            for j in sorted(earlier)
-            for seg in kept[j]
-            if seg.span.sort_key()[1] >= start - TIME_TOLERANCE_S
-        )
-        mine = [
-            seg
-            for seg in segments
-            if covered_end is None
-            or seg.span.sort_key()[0] >= covered_end
-            or f" {_words(seg.text)} " not in f" {prior} "
-        ]
-        kept.append(mine)
-    return sorted_by_span([seg for chunk in kept for seg in chunk], lambda s: s.span)
-
-
-def _words(text: str) -> str:
-    """Text as bare words, for "already said?" checks: 'Yes.' matches 'yes' but not 'yesterday'."""
-    bare = "".join(" " if unicodedata.category(ch)[0] == "P" else ch for ch in norm_text(text))
-    return " ".join(bare.split())
 
 
 # ---------------------------------------------------------------------------- timeline

@@ -68,10 +68,19 @@ class SummarySentence(_Model):
     score: float
 
 
+class Word(_Model):
+    """One recognised word with absolute times (seconds in the source)."""
+
+    start_s: float
+    end_s: float
+    text: str
+
+
 class TranscriptSegment(_Model):
     span: Span
     speaker: str | None = None
     text: str
+    words: list[Word] = Field(default_factory=list)  # word timings, when the engine gives them
 
 
 class Scene(_Model):

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from analysis.render import render
+from analysis.render import FormatNotApplicable, render
 from analysis.schema import Report
 from ingest.backend import IngestLimits, open_backend
 from ingest.errors import IngestError
@@ -113,7 +113,11 @@ def _write_outputs(services: Services, job_id: str, out_dir: Path, formats: list
     report = Report.model_validate_json(services.blobs.get(report_key))
     out_dir.mkdir(parents=True, exist_ok=True)
     for fmt in formats:
-        body = render(report, fmt)
+        try:
+            body = render(report, fmt)
+        except FormatNotApplicable as exc:
+            console.print(f"[yellow]skipped {fmt}[/yellow]: {exc}")
+            continue
         target = out_dir / f"report.{fmt}"
         if isinstance(body, bytes):
             target.write_bytes(body)

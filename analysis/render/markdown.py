@@ -2,7 +2,8 @@
 
 Every finding is followed by its citation, "(p. 3)", "(pp. 3–5)" or "(00:01:02–00:01:09)",
 and gaps in coverage are shown at the top in a "⚠ Gaps" block, never only in a footnote.
-All source text goes through `inline`, so HTML and Markdown in documents stay text.
+All source text goes through `inline`, so HTML and Markdown in documents stay text. Media
+blocks (transcript paragraphs, scenes with keyframe links, on-screen text) live in `_md_media`.
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from analysis.render._md import cite, code, inline, table
+from analysis.render._md import cite, clock, code, inline, table
+from analysis.render._md_media import onscreen_block, scenes_block, transcript_block
 from analysis.schema import Report
-from ingest.types import Span
 
 MAX_ENTITY_ROWS = 200
 
@@ -36,7 +37,7 @@ def _header(report: Report) -> list[str]:
     if src.pages is not None:
         lines.append(f"- **Pages:** {src.pages}")
     if src.duration_s is not None:
-        lines.append(f"- **Duration:** {Span.seconds(0, src.duration_s).label().split('–')[1]}")
+        lines.append(f"- **Duration:** {clock(src.duration_s)}")
     if report.languages:
         lines.append(f"- **Languages:** {', '.join(inline(lang) for lang in report.languages)}")
     lines.append(f"- **Report version:** {report.report_version}")
@@ -132,33 +133,6 @@ def _topics(report: Report) -> list[str]:
     return ["## Topics", "", *(f"- {inline(t.name)} ({t.score:.2f})" for t in report.topics)]
 
 
-def _scenes(report: Report) -> list[str]:
-    if not report.scenes:
-        return []
-    rows = [
-        [s.span.label(), inline(s.description), code(s.keyframe) if s.keyframe else ""]
-        for s in report.scenes
-    ]
-    return ["## Scenes", "", *table(["Where", "Description", "Keyframe"], rows)]
-
-
-def _onscreen(report: Report) -> list[str]:
-    if not report.onscreen_text:
-        return []
-    items = (f"- {inline(o.text)} {cite(o.span.label())}" for o in report.onscreen_text)
-    return ["## On-screen text", "", *items]
-
-
-def _transcript(report: Report) -> list[str]:
-    if not report.transcript:
-        return []
-    lines = ["## Transcript", ""]
-    for seg in report.transcript:
-        who = f" {inline(seg.speaker)}:" if seg.speaker else ""
-        lines.append(f"- **[{seg.span.label()}]{who}** {inline(seg.text)}")
-    return lines
-
-
 def _notes(report: Report) -> list[str]:
     if not report.notes:
         return []
@@ -231,9 +205,9 @@ _BLOCKS: list[Block] = [
     _flags,
     _quotes,
     _topics,
-    _scenes,
-    _onscreen,
-    _transcript,
+    scenes_block,
+    onscreen_block,
+    transcript_block,
     _notes,
     _coverage,
     _processing,

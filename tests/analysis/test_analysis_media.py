@@ -99,3 +99,13 @@ def test_media_gap_starts_where_the_last_good_chunk_ends() -> None:
 def test_public_names_exist() -> None:
     for name in analysis.__all__:
         assert hasattr(analysis, name), name
+
+
+def test_media_report_renders_subtitles_and_stitched_scenes() -> None:
+    report = _report(chunk2_failed=False)
+    srt = str(render(report, "srt"))
+    assert srt.startswith("1\n00:00:52,000 --> 00:00:57,000\nA: We start the hearing.\n")
+    assert srt.count("hearing") == 1
+    vtt = str(render(report, "vtt"))
+    assert vtt.startswith("WEBVTT\n\n00:00:52.000 --> 00:00:57.000\n<v A>We start the hearing.")
+    assert [(s.span.start_s, s.span.end_s) for s in report.scenes] == [(40.0, 62.0)]

@@ -1,15 +1,11 @@
 from __future__ import annotations
 
 from analysis.entities import normalise_name
-from analysis.merge import date_key, merge_transcript, union_across_chunks
-from analysis.schema import Mention, TranscriptSegment
+from analysis.merge import date_key, union_across_chunks
+from analysis.schema import Mention
 from ingest.types import Span
 
 S = Span.seconds
-
-
-def seg(start: float, end: float, text: str) -> TranscriptSegment:
-    return TranscriptSegment(span=S(start, end), text=text)
 
 
 def test_normalise_name_strips_honorifics_punctuation_and_the() -> None:
@@ -40,22 +36,6 @@ def test_union_matches_media_findings_with_slightly_different_times() -> None:
     assert [m.span.start_s for m in merged] == [58.0, 75.0]
 
 
-def test_transcript_drops_retranscribed_overlap_only() -> None:
-    first = [seg(0, 5, "Good morning."), seg(50, 58, "State your name for the record.")]
-    second = [
-        seg(50.2, 58.1, "state your name for the record"),
-        seg(58.5, 60, "John Smith."),
-        seg(61, 65, "Thank you."),
-    ]
-    merged = merge_transcript([(S(0, 60), first), (S(50, 110), second)])
-    assert [s.text for s in merged] == [
-        "Good morning.",
-        "State your name for the record.",
-        "John Smith.",
-        "Thank you.",
-    ]
-
-
 def test_date_key_orders_partial_before_full_and_undated_last() -> None:
     dates = ["2020-03-05", None, "2020", "bogus", "2019-12-31", "2020-03"]
     assert sorted(dates, key=date_key) == [
@@ -66,10 +46,3 @@ def test_date_key_orders_partial_before_full_and_undated_last() -> None:
         "bogus",
         None,
     ]
-
-
-def test_transcript_keeps_a_short_reply_that_only_appears_inside_a_longer_word() -> None:
-    first = [seg(55, 58, "Yesterday.")]
-    second = [seg(56, 57, "Yes."), seg(57, 58, "yesterday")]
-    merged = merge_transcript([(S(0, 60), first), (S(50, 110), second)])
-    assert [s.text for s in merged] == ["Yesterday.", "Yes."]

@@ -115,7 +115,7 @@ def test_markdown_time_spans_use_clock_citations() -> None:
         }
     )
     md = str(render(report, "md"))
-    assert "[00:01:02–00:01:09] Q:" in md
+    assert "**Q** · 00:01:02–00:01:09\\\n[00:01:02] Hi\n" in md
     assert "01:00:00–01:02:00" in md
 
 

@@ -72,6 +72,11 @@ async def test_upload_poll_and_fetch_cited_report(
         assert markdown.status_code == 200
         assert markdown.headers["content-type"].startswith("text/markdown")
         assert "contract.pdf" in markdown.text and "p. 3" in markdown.text
+        subtitles = await client.get(f"/v1/jobs/{body['id']}/report", params={"format": "srt"})
+        assert subtitles.status_code == 409
+        assert subtitles.json()["error"]["code"] == "format_not_applicable"
+        unknown = await client.get(f"/v1/jobs/{body['id']}/report", params={"format": "docx"})
+        assert unknown.status_code == 422
 
 
 async def test_list_jobs_and_event_stream(

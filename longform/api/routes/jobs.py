@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
-from analysis.render import render
+from analysis.render import FormatNotApplicable, render
 from analysis.schema import Report
 from longform.api.deps import RunnerDep, ServicesDep, TenantDep
 from longform.api.errors import ApiError
@@ -101,7 +101,10 @@ def get_report(
         data = services.blobs.get(job.report_key)
     if format == "json":
         return Response(data, media_type=_MEDIA["json"])
-    body = render(Report.model_validate_json(data), format)
+    try:
+        body = render(Report.model_validate_json(data), format)
+    except FormatNotApplicable as exc:
+        raise ApiError(409, "format_not_applicable", str(exc)) from exc
     return Response(body, media_type=_MEDIA[format])
 
 
