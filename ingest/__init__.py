@@ -5,6 +5,7 @@ registers every backend in `BACKENDS`.
 """
 
 from ingest.backend import BACKENDS, IngestBackend, IngestLimits, open_backend
+from ingest.media import MediaBackend
 from ingest.pdf import PdfBackend
 from ingest.sniff import sniff_file, sniff_media_type
 
@@ -12,6 +13,7 @@ __all__ = [
     "BACKENDS",
     "IngestBackend",
     "IngestLimits",
+    "MediaBackend",
     "PdfBackend",
     "open_backend",
     "sniff_file",

@@ -35,6 +35,13 @@ class IngestLimits:
     ocr_workers: int = field(default_factory=_default_workers)
     ocr_timeout_s: float = 120.0  # per page
     tesseract_cmd: str = "tesseract"
+    max_duration_s: float = 12 * 3600  # media longer than this is refused at probe time
+    ffmpeg_cmd: str = "ffmpeg"
+    ffprobe_cmd: str = "ffprobe"
+    # Where media backends write segments, keyframes and audio; None: a fresh temporary
+    # directory. `close()` removes what the backend created there (never the directory itself
+    # when one is given).
+    work_dir: Path | None = None
 
 
 @dataclass(frozen=True)

@@ -48,3 +48,9 @@ class OcrFailed(IngestError):
     """Tesseract ran but failed or timed out on a page; the chunk holding it fails."""
 
     code = "ocr_failed"
+
+
+class ToolUnavailable(IngestError):
+    """A program ingest needs (ffmpeg, ffprobe) is not installed or cannot be run here."""
+
+    code = "tool_unavailable"

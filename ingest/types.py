@@ -176,3 +176,4 @@ class ChunkPlan(BaseModel):
     overlap_pages: int = 0
     overlap_s: float = 0.0
     token_estimate: int
+    max_frames: int | None = None  # media: keyframe images per chunk at most (None: no limit)

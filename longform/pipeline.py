@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -44,6 +45,8 @@ class Pipeline:
         if not await self._db(self._start, job_id):
             return
         backend: IngestBackend[Any] | None = None
+        work_dir = self.settings.data_dir / "work" / job_id
+        await asyncio.to_thread(shutil.rmtree, work_dir, True)  # leftovers of a crashed run
         try:
             job = await self._db(self._load, job_id)
             backend = await self._ingest(self._open, job)
@@ -61,6 +64,7 @@ class Pipeline:
         finally:
             if backend is not None:
                 await self._ingest(backend.close)
+            await asyncio.to_thread(shutil.rmtree, work_dir, True)
         if await self._db(self._finished, job_id):
             await notify(self.services, job_id)
 
@@ -94,6 +98,7 @@ class Pipeline:
             max_pages=self.settings.max_pages,
             ocr_languages=self.settings.ocr_languages,
             ocr_dpi=self.settings.ocr_dpi,
+            work_dir=self.settings.data_dir / "work" / job.id,
         )
         path: Path = self.services.blobs.source_path(job.sha256)
         return open_backend(path, MediaType(job.media_type), password=password, limits=limits)
@@ -116,10 +121,11 @@ class Pipeline:
 
     async def _plan(self, job_id: str, backend: IngestBackend[Any]) -> None:
         await self._db(self._set_stage, job_id, JobStage.PLANNING)
-        existing = await self._db(self._chunk_total, job_id)
-        if existing:
-            return  # the plan is stored before analysis: reuse it on resume
+        # Planning is deterministic and cheap; doing it again on resume also primes the
+        # backend for its one-pass materialization. The stored plan still wins.
         plans = await self._ingest(backend.plan, self.settings.chunk_budget())
+        if await self._db(self._chunk_total, job_id):
+            return
         await self._db(self._store_plan, job_id, [p.model_dump(mode="json") for p in plans])
 
     def _store_plan(self, job_id: str, plans: list[dict[str, Any]]) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures import pdfgen
+from fixtures import mediagen, pdfgen
 
 TEXT_PAGES = [
     "Deposition of Maria Alvarez, taken on March 3, 2021 in Boston.",
@@ -38,3 +38,30 @@ def scanned_pdf(pdf_dir: Path) -> Path:
 @pytest.fixture(scope="session")
 def long_pdf(pdf_dir: Path) -> Path:
     return pdfgen.make_text_pdf(pdf_dir / "long.pdf", pdfgen.long_document_pages(120, seed=7))
+
+
+# ---------------------------------------------------------------- media (fixtures/mediagen.py)
+
+SHOTS, SHOT_S, GOP_S = 4, 3.0, 2.0  # cuts at 0, 3, 6, 9 s; key frames every 2 s and at cuts
+
+
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(scope="session")
+def cut_video(media_dir: Path) -> Path:
+    """12 s of 320x180 H.264 + AAC tone, 4 shots of 3 s."""
+    return mediagen.make_cut_video(media_dir / "cuts.mp4", SHOTS, SHOT_S, gop_s=GOP_S)
+
+
+@pytest.fixture(scope="session")
+def silent_video(media_dir: Path) -> Path:
+    return mediagen.make_cut_video(media_dir / "silent.mp4", 3, 2.0, with_audio=False)
+
+
+@pytest.fixture(scope="session")
+def speech_wav(media_dir: Path) -> Path:
+    text = "The deposition of Maria Alvarez began at nine in the morning in Boston."
+    return mediagen.make_speech_wav(media_dir / "speech.wav", text)

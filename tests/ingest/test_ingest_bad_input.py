@@ -10,15 +10,14 @@ from pathlib import Path
 import pytest
 
 from fixtures import pdfgen
-from ingest import IngestLimits, PdfBackend, open_backend
-from ingest.backend import ChunkBudget
+from ingest import IngestLimits, PdfBackend
+from ingest.backend import BACKENDS, ChunkBudget
 from ingest.errors import (
     CorruptFile,
     EmptyFile,
     IngestError,
     LimitExceeded,
     PasswordRequired,
-    UnsupportedMediaType,
     WrongPassword,
 )
 from ingest.types import MediaType
@@ -43,9 +42,8 @@ def test_not_a_pdf(tmp_path: Path) -> None:
         PdfBackend(path)
 
 
-def test_media_without_backend(tmp_path: Path) -> None:
-    with pytest.raises(UnsupportedMediaType, match="video/mp4"):
-        open_backend(tmp_path / "clip.mp4", MediaType.MP4)
+def test_every_media_type_has_a_backend() -> None:
+    assert set(BACKENDS) == set(MediaType)
 
 
 def test_password_required(encrypted_pdf: Path) -> None:
