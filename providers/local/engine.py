@@ -1,4 +1,9 @@
-"""`analyze_document_chunk`: every local text engine over one document chunk.
+"""`analyze_chunk`: every local engine over one chunk; the text analysis shared by all.
+
+Text chunks go to `analyze_document_chunk`, media chunks (audio, video or timed keyframes)
+to `providers.local.media`. Both end in `analyze_units`: the text engines run over units,
+each a text with its absolute span (a page, or a transcript segment), so every entity
+mention, event, flag and quote carries the page or the seconds it came from.
 
 Pages are language-tagged one by one (lingua), so a mixed chunk gets English NER on its
 English pages and rules, PII, dates and a TF-IDF summary on the rest, with a note saying
@@ -8,6 +13,7 @@ what was skipped. Models load lazily, once per process.
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 from analysis.schema import ChunkResult, Event, Flag
 from ingest.types import Chunk, Span
@@ -20,7 +26,7 @@ from providers.local.pii import find_pii
 from providers.local.privilege import find_privilege
 from providers.local.rules import find_rules
 from providers.local.summarize import summarize, summary_text
-from providers.local.text import QUOTE_MAX, Page, pages_of
+from providers.local.text import QUOTE_MAX, Unit, pages_of
 from providers.local.topics import find_quotes, find_topics
 
 PROVIDER = "local"
@@ -28,12 +34,17 @@ MODEL = "local-text-v1 (spaCy en_core_web_sm 3.8.0 + MiniLM-L6)"
 ENGLISH = frozenset({"en", None})
 
 
+MEDIA_KINDS = frozenset({"audio", "video"})
+
+
 def _label(spans: list[Span]) -> str:
     first, last = spans[0], spans[-1]
-    return Span.pages(first.page_start or 1, last.page_end).label()
+    if first.is_pages:
+        return Span.pages(first.page_start or 1, last.page_end).label()
+    return Span.seconds(first.start_s or 0.0, last.end_s or 0.0).label()
 
 
-def _languages(pages: list[Page], chunk: Chunk, task: AnalysisTask) -> str | None:
+def _languages(pages: list[Unit], chunk: Chunk, task: AnalysisTask) -> str | None:
     """Tag each page; the chunk's language is the one with the most characters."""
     hint = (task.languages[0] if task.languages else None) or chunk.language
     weights: Counter[str] = Counter()
@@ -42,13 +53,12 @@ def _languages(pages: list[Page], chunk: Chunk, task: AnalysisTask) -> str | Non
         if page.language:
             weights[page.language] += len(page.text)
     language = weights.most_common(1)[0][0] if weights else (hint.lower()[:2] if hint else None)
-    for index, page in enumerate(pages):
+    for page in pages:
         page.language = page.language or language
-        page.segment(index)
     return language
 
 
-def _found(pages: list[Page]) -> list[Found]:
+def _found(pages: list[Unit]) -> list[Found]:
     found: list[Found] = []
     english = [(i, p.text) for i, p in enumerate(pages) if p.language in ENGLISH]
     found += [Found(m.page, m.start, m.end, m.type, m.name) for m in find_entities(english)]
@@ -61,7 +71,7 @@ def _found(pages: list[Page]) -> list[Found]:
     return found
 
 
-def _events(pages: list[Page], found: list[Found]) -> list[Event]:
+def _events(pages: list[Unit], found: list[Found]) -> list[Event]:
     events: list[Event] = []
     seen: set[tuple[int, str, int]] = set()
     for item in found:
@@ -81,7 +91,7 @@ def _events(pages: list[Page], found: list[Found]) -> list[Event]:
     return events
 
 
-def _flags(pages: list[Page]) -> list[Flag]:
+def _flags(pages: list[Unit]) -> list[Flag]:
     flags: list[Flag] = []
     for page in pages:
         for hit in find_pii(page.text):
@@ -107,7 +117,7 @@ def _flags(pages: list[Page]) -> list[Flag]:
     return flags
 
 
-def _notes(pages: list[Page], chunk: Chunk, language: str | None) -> list[str]:
+def language_notes(pages: list[Unit], language: str | None) -> list[str]:
     notes: list[str] = []
     other: dict[str, list[Span]] = {}
     for page in pages:
@@ -122,6 +132,11 @@ def _notes(pages: list[Page], chunk: Chunk, language: str | None) -> list[str]:
         notes.append(
             f"summary ranked by TF-IDF TextRank: MiniLM embeddings are English-only ('{language}')"
         )
+    return notes
+
+
+def _notes(pages: list[Unit], chunk: Chunk, language: str | None) -> list[str]:
+    notes = language_notes(pages, language)
     empty = [p.span for p in chunk.parts if p.kind != "text" or not (p.text or "").strip()]
     if empty:
         notes.append(
@@ -131,36 +146,77 @@ def _notes(pages: list[Page], chunk: Chunk, language: str | None) -> list[str]:
     return notes
 
 
-def analyze_document_chunk(chunk: Chunk, task: AnalysisTask) -> ChunkResult:
-    """Entities, timeline, PII and privilege flags, summary, topics and quotes for one chunk."""
-    pages = pages_of(chunk)
-    language = _languages(pages, chunk, task)
-    found = _found(pages)
-    entities = build_entities(found, pages)
-    summary = summarize(pages, language, use_embeddings=language in ENGLISH)
+def analyze_units(
+    chunk: Chunk,
+    units: list[Unit],
+    language: str | None,
+    *,
+    extra: list[Unit] | None = None,
+    model: str = MODEL,
+) -> ChunkResult:
+    """The text engines over language-tagged `units`.
+
+    `extra` units (e.g. on-screen text) feed entities, events and flags, but not the
+    summary, topics or quotes.
+    """
+    every = [*units, *(extra or [])]
+    for index, unit in enumerate(every):
+        unit.segment(index)
+    found = _found(every)
+    entities = build_entities(found, every)
+    summary = summarize(units, language, use_embeddings=language in ENGLISH)
     people = [e.name for e in entities if e.type == "person" and len(e.name.split()) >= 2]
     return ChunkResult(
         chunk_index=chunk.index,
         span=chunk.span,
         provider=PROVIDER,
-        model=MODEL,
+        model=model,
         language=language,
-        summary=summary_text(summary, pages),
+        summary=summary_text(summary, units),
         summary_sentences=summary,
         entities=entities,
-        events=_events(pages, found),
-        topics=find_topics(pages, language, people),
-        flags=_flags(pages),
-        quotes=find_quotes(pages, people),
-        notes=_notes(pages, chunk, language),
+        events=_events(every, found),
+        topics=find_topics(units, language, people),
+        flags=_flags(every),
+        quotes=find_quotes(units, people),
     )
+
+
+def analyze_document_chunk(chunk: Chunk, task: AnalysisTask) -> ChunkResult:
+    """Entities, timeline, PII and privilege flags, summary, topics and quotes for one chunk."""
+    pages = pages_of(chunk)
+    language = _languages(pages, chunk, task)
+    result = analyze_units(chunk, pages, language)
+    result.notes = _notes(pages, chunk, language)
+    return result
+
+
+def is_media(chunk: Chunk) -> bool:
+    """Audio or video parts, or keyframes with times: the media path handles it."""
+    return any(
+        part.kind in MEDIA_KINDS or (part.kind == "image" and not part.span.is_pages)
+        for part in chunk.parts
+    )
+
+
+def analyze_chunk(
+    chunk: Chunk, task: AnalysisTask, model_cache_dir: Path | None = None
+) -> ChunkResult:
+    """Route a chunk to the media path or the document path (in this process)."""
+    if is_media(chunk):
+        from providers.local.media import analyze_media_chunk
+
+        return analyze_media_chunk(chunk, task, model_cache_dir)
+    return analyze_document_chunk(chunk, task)
 
 
 def warm() -> None:
     """Load every model now (the process pool's initializer calls this)."""
+    from providers.local.asr import tiny_model
     from providers.local.embed import get_encoder
     from providers.local.ner import warm as warm_ner
 
     warm_ner()
     get_encoder()
     langid.warm()
+    tiny_model()

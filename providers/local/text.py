@@ -1,7 +1,9 @@
-"""Pages and sentences: the unit every finding is anchored to.
+"""Units and sentences: what every finding is anchored to.
 
-A `Page` is one text part of a chunk with its absolute span. Sentences carry character
-offsets into their page so a match can be quoted from the sentence it occurs in.
+A `Unit` is a piece of text with its absolute span: a page of a document (page span) or a
+transcript segment or on-screen caption (time span). Sentences carry character offsets into
+their unit so a match can be quoted from the sentence it occurs in, and every finding takes
+the span of the unit it came from.
 """
 
 from __future__ import annotations
@@ -27,14 +29,14 @@ def squash(text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Sentence:
-    page: int  # index into the chunk's pages
+    page: int  # index into the chunk's units (pages or segments)
     start: int
     end: int
     text: str  # whitespace-collapsed
 
 
 @dataclass
-class Page:
+class Unit:
     span: Span
     text: str
     language: str | None = None
@@ -118,9 +120,12 @@ def _split_lower_stops(text: str, start: int, end: int) -> list[tuple[int, int]]
     return spans
 
 
-def pages_of(chunk: Chunk) -> list[Page]:
+Page = Unit  # the document path's name for a unit
+
+
+def pages_of(chunk: Chunk) -> list[Unit]:
     return [
-        Page(span=part.span, text=part.text)
+        Unit(span=part.span, text=part.text)
         for part in chunk.parts
         if part.kind == "text" and part.text and part.text.strip()
     ]

@@ -18,6 +18,7 @@ THREAD_ENV = {
     "OMP_NUM_THREADS": "1",
     "OMP_THREAD_LIMIT": "1",
     "MKL_NUM_THREADS": "1",
+    "HF_HUB_OFFLINE": "1",  # faster-whisper must never reach for the Hugging Face hub
 }
 
 
@@ -57,14 +58,17 @@ def init_worker(warm: bool = True) -> None:
         warm_models()
 
 
-def run_chunk(chunk_json: str, task_json: str) -> str:
+def run_chunk(chunk_json: str, task_json: str, model_cache_dir: str | None = None) -> str:
+    from pathlib import Path
+
     from ingest.types import Chunk
     from providers.base import AnalysisTask
-    from providers.local.engine import analyze_document_chunk
+    from providers.local.engine import analyze_chunk
 
     chunk = Chunk.model_validate_json(chunk_json)
     task = AnalysisTask.model_validate_json(task_json)
-    return analyze_document_chunk(chunk, task).model_dump_json()
+    cache_dir = Path(model_cache_dir) if model_cache_dir else None
+    return analyze_chunk(chunk, task, cache_dir).model_dump_json()
 
 
 def ping() -> int:

@@ -17,7 +17,10 @@ pytestmark = pytest.mark.anyio
 async def test_analyze_through_the_pool(local_provider: LocalProvider) -> None:
     assert isinstance(local_provider, Provider)
     assert local_provider.capabilities.offline and local_provider.capabilities.modalities == {
-        "text"
+        "text",
+        "image",
+        "audio",
+        "video",
     }
     chunk = gt.legal_chunk(index=3)
     result = await local_provider.analyze(chunk, AnalysisTask())
