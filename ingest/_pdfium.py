@@ -30,6 +30,7 @@ _UNREADABLE = re.compile(r"[\ufffd\ue000-\uf8ff\x00-\x08\x0b\x0c\x0e-\x1f]")
 MAX_RENDER_PIXELS = 18_000_000
 # Files up to this size are read into memory to rebuild a trailer lost to truncation.
 MAX_SALVAGE_BYTES = 256 * 1024 * 1024
+OBJECT_SCAN_BYTES = 1024 * 1024
 _OBJ_HEADER = re.compile(rb"(\d+)\s+(\d+)\s+obj\b")
 _NEWLINES = re.compile(r"\r\n?")
 _SPACE = re.compile(r"\s+")
@@ -54,6 +55,7 @@ def open_document(path: Path, password: str | None) -> pdfium.PdfDocument:
         raise EmptyFile("The file is empty (0 bytes).")
     if b"%PDF-" not in head:
         raise CorruptFile("The file is not a PDF: it has no %PDF- header in its first 1 KiB.")
+    _require_objects(path)
     with PDFIUM_LOCK:
         try:
             return pdfium.PdfDocument(path, password=password)
@@ -64,6 +66,22 @@ def open_document(path: Path, password: str | None) -> pdfium.PdfDocument:
                 if salvaged is not None:
                     return salvaged
             raise error from exc
+
+
+def _require_objects(path: Path) -> None:
+    """Refuse, cheaply, a file that has a PDF header but no PDF objects near its start.
+
+    PDFium answers such a file (say 2 GB of noise behind "%PDF-1.7") by scanning all of it
+    to rebuild a cross-reference table: hundreds of MB and seconds under the global lock,
+    stalling every other job's ingest. Every real PDF defines an object in its first MiB.
+    """
+    with path.open("rb") as handle:
+        start = handle.read(OBJECT_SCAN_BYTES)
+    if _OBJ_HEADER.search(start) is None:
+        raise CorruptFile(
+            "The file starts like a PDF but holds no PDF objects in its first "
+            f"{OBJECT_SCAN_BYTES // (1024 * 1024)} MiB; it is not a readable PDF."
+        )
 
 
 def _salvage_lost_trailer(path: Path, password: str | None) -> pdfium.PdfDocument | None:

@@ -30,6 +30,7 @@ class PdfBackend(IngestBackend[PdfProbe]):
         self._closed = False
         self._probe: PdfProbe | None = None
         self._texts: dict[int, str] = {}
+        self._ocr_texts: dict[int, str] = {}  # OCR is ~1 CPU-s a page: never twice
         self._estimates: list[int] = []
 
     def probe(self) -> PdfProbe:
@@ -121,8 +122,13 @@ class PdfBackend(IngestBackend[PdfProbe]):
         )
 
     def _ocr(self, pages: list[int]) -> dict[int, str]:
-        if not pages:
-            return {}
+        """OCR text of `pages`; a page shared by two overlapping chunks is read once."""
+        wanted = [page for page in pages if page not in self._ocr_texts]
+        if wanted:
+            self._ocr_texts.update(self._run_ocr(wanted))
+        return {page: self._ocr_texts[page] for page in pages if page in self._ocr_texts}
+
+    def _run_ocr(self, pages: list[int]) -> dict[int, str]:
         limits = self.limits
         settings = OcrSettings(
             languages=limits.ocr_languages,

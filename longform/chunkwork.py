@@ -169,6 +169,7 @@ class ChunkWorker:
             "model": result.model,
             "reason": self.reason,
             "latency_ms": latency_ms,
+            "cost_usd": result.cost_usd,
             "error": None,
             "finished_at": utcnow(),
         }

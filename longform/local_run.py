@@ -47,6 +47,7 @@ async def run_local(
     dry_run: bool = False,
 ) -> int:
     services = build_services(settings)
+    services.one_shot = True
     try:
         sha256, size, head = await asyncio.to_thread(_ingest_file, services, path)
         try:
@@ -110,11 +111,12 @@ def _write_outputs(services: Services, job_id: str, out_dir: Path, formats: list
     if report_key is None:
         console.print(f"[red]failed[/red] {code}: {error}")
         return 1
-    report = Report.model_validate_json(services.blobs.get(report_key))
+    stored = services.blobs.get(report_key)
+    report = Report.model_validate_json(stored)
     out_dir.mkdir(parents=True, exist_ok=True)
     for fmt in formats:
         try:
-            body = render(report, fmt)
+            body = stored if fmt == "json" else render(report, fmt)
         except FormatNotApplicable as exc:
             console.print(f"[yellow]skipped {fmt}[/yellow]: {exc}")
             continue

@@ -153,6 +153,9 @@ class Pipeline:
             # Chunks leased by a worker that may still be alive: wait for their leases.
             await asyncio.sleep(1.0)
         await self._db(self._set_stage, job_id, JobStage.AGGREGATING)
+        if self.services.one_shot and self.services.owns_providers:
+            for provider in self.services.providers.values():
+                await provider.aclose()  # pools restart lazily if anything needs them again
 
     # ------------------------------------------------------------------ helpers
 

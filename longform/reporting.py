@@ -5,6 +5,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session, defer
+
 from analysis.aggregate import aggregate
 from analysis.render import render_json
 from analysis.schema import ChunkProcessing, ChunkResult, CustodyEvent, Gap, Report, Source
@@ -23,8 +26,15 @@ def build_and_store_report(services: Services, job_id: str) -> None:
         job = session.get(Job, job_id)
         if job is None or job.status.terminal:
             return
-        rows = queries.chunks(session, job_id)
-        report = _build_report(job, rows, queries.events(session, job_id))
+        rows = session.scalars(
+            select(ChunkRow)
+            .where(ChunkRow.job_id == job_id)
+            .order_by(ChunkRow.idx)
+            .options(defer(ChunkRow.result))
+        ).all()
+        results = _load_results(session, job_id)
+        report = _build_report(job, rows, results, queries.events(session, job_id))
+        del results
         data = render_json(report).encode()
         services.blobs.put(report_key(job_id), data)
         failed = sum(1 for row in rows if row.status is ChunkStatus.FAILED)
@@ -51,12 +61,26 @@ def build_and_store_report(services: Services, job_id: str) -> None:
         session.commit()
 
 
-def _build_report(job: Job, rows: Sequence[ChunkRow], events: Sequence[JobEvent]) -> Report:
-    results = {
-        row.idx: ChunkResult.model_validate(row.result)
-        for row in rows
-        if row.status is ChunkStatus.DONE and row.result is not None
+def _load_results(session: Session, job_id: str) -> dict[int, ChunkResult]:
+    """Parse results one row at a time, so raw JSON and models are never all held at once."""
+    query = (
+        select(ChunkRow.idx, ChunkRow.result)
+        .where(ChunkRow.job_id == job_id, ChunkRow.status == ChunkStatus.DONE)
+        .execution_options(yield_per=4)
+    )
+    return {
+        idx: ChunkResult.model_validate(raw)
+        for idx, raw in session.execute(query)
+        if raw is not None
     }
+
+
+def _build_report(
+    job: Job,
+    rows: Sequence[ChunkRow],
+    results: dict[int, ChunkResult],
+    events: Sequence[JobEvent],
+) -> Report:
     processing = [_processing_row(row, results.get(row.idx)) for row in rows]
     source = Source(
         filename=job.filename,

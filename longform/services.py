@@ -33,6 +33,9 @@ class Services:
         default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest")
     )
     owns_providers: bool = True  # False when a caller lent us warm providers
+    # `longform analyze` runs one job: its analysis processes are freed before the report is
+    # built, so their memory and the report's never add up. A server keeps them warm.
+    one_shot: bool = False
     worker_id: str = field(
         default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     )

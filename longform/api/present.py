@@ -17,12 +17,10 @@ def links(job_id: str) -> JobLinks:
 
 def job_public(session: Session, job: Job) -> JobPublic:
     counts = queries.chunk_counts(session, job.id)
-    rows = queries.chunks(session, job.id)
-    cost = sum(float((row.result or {}).get("cost_usd", 0.0)) for row in rows)
+    cost = queries.job_cost(session, job.id)
     errors = [
-        ChunkError(index=row.idx, attempts=row.attempts, message=row.error)
-        for row in rows
-        if row.error and row.status is not ChunkStatus.DONE
+        ChunkError(index=row.idx, attempts=row.attempts, message=row.error or "")
+        for row in queries.chunk_errors(session, job.id)
     ]
     error = (
         ErrorBody(code=job.error_code, message=job.error_message or "") if job.error_code else None

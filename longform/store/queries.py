@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from longform.store.models import (
     Asset,
@@ -100,6 +100,22 @@ def chunk_counts(session: Session, job_id: str) -> dict[ChunkStatus, int]:
         .group_by(ChunkRow.status)
     )
     return {ChunkStatus(status): count for status, count in rows}
+
+
+def job_cost(session: Session, job_id: str) -> float:
+    total = session.scalar(select(func.sum(ChunkRow.cost_usd)).where(ChunkRow.job_id == job_id))
+    return float(total or 0.0)
+
+
+def chunk_errors(session: Session, job_id: str) -> Sequence[ChunkRow]:
+    """Chunks that failed or are being retried, without loading any result."""
+    return session.scalars(
+        select(ChunkRow)
+        .where(ChunkRow.job_id == job_id, ChunkRow.error.is_not(None))
+        .where(ChunkRow.status != ChunkStatus.DONE)
+        .order_by(ChunkRow.idx)
+        .options(defer(ChunkRow.result))
+    ).all()
 
 
 def chunks(session: Session, job_id: str) -> Sequence[ChunkRow]:

@@ -211,12 +211,14 @@ def analyze_chunk(
 
 
 def warm() -> None:
-    """Load every model now (the process pool's initializer calls this)."""
-    from providers.local.asr import tiny_model
+    """Load the text models now (the process pool's initializer calls this).
+
+    Whisper loads on a worker's first media chunk instead: a document job should not pay
+    its memory (about 75 MB per worker for tiny.en, 145 MB more for base).
+    """
     from providers.local.embed import get_encoder
     from providers.local.ner import warm as warm_ner
 
     warm_ner()
     get_encoder()
     langid.warm()
-    tiny_model()

@@ -146,3 +146,10 @@ def test_random_corruption_only_raises_ingest_errors(text_pdf: Path, tmp_path: P
         except IngestError as exc:
             outcomes.add(exc.code)
     assert outcomes <= {"ok", "corrupt_file"}
+
+
+def test_noise_behind_a_pdf_header_is_refused_before_pdfium(tmp_path: Path) -> None:
+    path = tmp_path / "noise.pdf"
+    path.write_bytes(b"%PDF-1.7\n" + random.Random(3).randbytes(3 * 1024 * 1024))
+    with pytest.raises(CorruptFile, match="no PDF objects"):
+        PdfBackend(path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+import shutil
 from pathlib import Path
 
 import pytest
@@ -152,3 +153,20 @@ def test_plan_outside_the_document_is_refused(text_pdf: Path) -> None:
             backend.materialize(ChunkPlan(index=0, span=Span.pages(3, 9), token_estimate=1))
         with pytest.raises(ValueError):
             backend.materialize(ChunkPlan(index=0, span=Span.seconds(0, 5), token_estimate=1))
+
+
+def test_a_page_shared_by_overlapping_chunks_is_ocred_once(tmp_path: Path) -> None:
+    # A wrapper around the real tesseract that logs each page it is asked to read.
+    log = tmp_path / "calls.log"
+    wrapper = tmp_path / "tesseract-logged"
+    real = shutil.which("tesseract")
+    wrapper.write_text(f'#!/bin/sh\n[ "$1" = stdin ] && echo page >> {log}\nexec {real} "$@"\n')
+    wrapper.chmod(0o755)
+    path = pdfgen.make_image_pdf(tmp_path / "scan.pdf", ["One page.", "Two page.", "Three."])
+    limits = IngestLimits(tesseract_cmd=str(wrapper))
+    with PdfBackend(path, limits=limits) as backend:
+        plans = backend.plan(ChunkBudget(context_tokens=100_000, max_pages=2, overlap_pages=1))
+        assert [p.span.label() for p in plans] == ["pp. 1–2", "pp. 2–3"]
+        texts = [backend.materialize(plan).text() for plan in plans]
+    assert "Two" in texts[0] and "Two" in texts[1]
+    assert log.read_text().count("page") == 3

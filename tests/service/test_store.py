@@ -123,3 +123,14 @@ def test_renewal_keeps_a_lease_alive(sessions: sessionmaker[Session]) -> None:
         assert not queries.renew_lease(session, chunk.id, "intruder", 60)
         time.sleep(0.6)
         assert queries.claim_chunk(session, job_id, "other", 60) is None
+
+
+def test_migrations_match_the_models(engine: Engine) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from longform.store.models import Base
+
+    with engine.connect() as conn:
+        drift = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert drift == [], f"models and migrations differ: {drift}"
