@@ -102,7 +102,9 @@ def _timeline(report: Report) -> list[str]:
     lines = ["## Timeline", ""]
     for event in report.timeline:
         when = inline(event.date or event.date_text or "undated")
-        quote = f" — “{inline(event.quote)}”" if event.quote.strip() else ""
+        # The quote is shown when it adds something: most events are their own sentence.
+        differs = event.quote.strip() and event.quote.strip() != event.text.strip()
+        quote = f" — “{inline(event.quote)}”" if differs else ""
         lines.append(f"- **{when}**: {inline(event.text)}{quote} {cite(event.span.label())}")
     return lines
 

@@ -29,6 +29,16 @@ _COMPANY = re.compile(
     r"\b(?:Inc|LLC|LLP|L\.L\.C|Ltd|Corp|Corporation|Co|Company|B\.V|N\.V|GmbH|AG|S\.A|PLC|plc"
     r"|L\.P|LP|Bank|Holdings|Partners|Group|Trust)\.?$"
 )
+# Words that end company names far more often than people's or places' names; spaCy's small
+# model tags "Apex Biotech" or "Silverline Freight" PERSON when it has not seen them.
+_SECTOR = re.compile(
+    r"\s(?:Biotech|Bio|Pharma|Pharmaceuticals|Therapeutics|Health|Healthcare|Medical|Energy"
+    r"|Power|Capital|Ventures|Investments|Insurance|Assurance|Freight|Logistics|Shipping"
+    r"|Airlines|Motors|Industries|Manufacturing|Systems|Technologies|Technology|Software"
+    r"|Labs|Laboratories|Networks|Media|Foods|Brands|Realty|Properties|Securities|Advisors"
+    r"|Consulting|Solutions|Services|Associates|Enterprises)$"
+)
+_OF_COMPANY = re.compile(r"\s+of\s+.*$")  # "Lucia Okafor of Cobalt Ridge Capital" → the person
 _SUFFIX = re.compile(r",?\s+(?:Inc|LLC|LLP|Ltd|Corp|Co|B\.V|N\.V|GmbH|AG|S\.A|PLC|L\.P)\.?$", re.I)
 _LOCATIVE = re.compile(r"\b(?:in|at|to|near|from|via)\s+(?:the\s+)?$")
 
@@ -63,7 +73,23 @@ def _people(found: list[Found]) -> dict[str, str]:
     return {part: next(iter(names)) for part, names in owners.items() if len(names) == 1}
 
 
-def _retype(item: Found, pages: list[Page], owners: dict[str, str]) -> Found | None:
+def _first_names(found: list[Found]) -> set[str]:
+    """First words shared by two or more different multi-word people ("Tomas" in "Tomas
+    Patel" and "Tomas Rossi"): a name starting with one is a person, whatever spaCy said."""
+    people: dict[str, set[str]] = defaultdict(set)
+    for item in found:
+        words = item.name.split()
+        if item.type == "person" and len(words) >= 2:
+            people[words[0].casefold()].add(item.name)
+    return {first for first, names in people.items() if len(names) >= 2}
+
+
+def _retype(
+    item: Found,
+    pages: list[Page],
+    owners: dict[str, str],
+    first_names: frozenset[str] | set[str] = frozenset(),
+) -> Found | None:
     if item.type not in _NAMED:
         return item
     if _JUNK.search(item.name):
@@ -71,8 +97,13 @@ def _retype(item: Found, pages: list[Page], owners: dict[str, str]) -> Found | N
     words = item.name.split()
     if len(words) == 1 and words[0].casefold() in owners:
         return replace(item, type="person", text=item.name, name=owners[words[0].casefold()])
-    if _COMPANY.search(item.name):
+    if item.type == "person" and _OF_COMPANY.search(item.name):
+        name = _OF_COMPANY.sub("", item.name)
+        return replace(item, name=name, text=name, end=item.start + len(name))
+    if _COMPANY.search(item.name) or (len(words) >= 2 and _SECTOR.search(item.name)):
         return replace(item, type="organization")
+    if item.type != "person" and len(words) == 2 and words[0].casefold() in first_names:
+        return replace(item, type="person")
     before = pages[item.page].text[max(0, item.start - 12) : item.start]
     if item.type == "person" and len(words) == 1 and _LOCATIVE.search(before):
         return replace(item, type="place")
@@ -105,7 +136,8 @@ def _key(item: Found) -> str:
 def refine(found: list[Found], pages: list[Page]) -> list[Found]:
     owners = _people(found)
     found = _resolve_overlaps(_gazetteer(pages, found, owners))
-    retyped = [r for r in (_retype(f, pages, owners) for f in found) if r is not None]
+    first_names = _first_names(found)
+    retyped = [r for r in (_retype(f, pages, owners, first_names) for f in found) if r is not None]
     votes: dict[str, Counter[EntityType]] = defaultdict(Counter)
     for item in retyped:
         if item.type in _NAMED:
