@@ -66,6 +66,10 @@ class Pipeline:
                 await self._ingest(backend.close)
             await asyncio.to_thread(shutil.rmtree, work_dir, True)
         if await self._db(self._finished, job_id):
+            # Payloads (segment copies, audio slices) only serve a resumed analysis; the
+            # report cites keyframes, which live apart and stay. For a 60-minute video the
+            # payloads are another 1.5 GB.
+            await asyncio.to_thread(self.services.blobs.delete_prefix, f"jobs/{job_id}/payloads")
             await notify(self.services, job_id)
 
     # ------------------------------------------------------------------ stages

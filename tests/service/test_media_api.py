@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,7 @@ def _words(report: dict[str, Any]) -> str:
 async def test_video_gets_transcript_scenes_keyframes_and_subtitles(
     settings: Settings, providers: dict[str, Provider], video: Path
 ) -> None:
-    async with api_client(_media_settings(settings), providers) as (client, _services):
+    async with api_client(_media_settings(settings), providers) as (client, services):
         created = await upload(client, video.read_bytes(), "deposition.mp4")
         assert created.status_code == 202, created.text
         job = await wait_for(client, created.json()["id"], timeout=300)
@@ -62,12 +63,25 @@ async def test_video_gets_transcript_scenes_keyframes_and_subtitles(
         starts = [seg["span"]["start_s"] for seg in report["transcript"]]
         assert starts == sorted(starts) and all(0 <= s < 21 for s in starts)
 
+        # Real cuts at 5, 10 and 15 s; chunk borders (video segments) at 8 and 16 s, inside
+        # shots: each chunk's first shot continues the previous one's last, one scene each.
         cuts = [scene["span"]["start_s"] for scene in report["scenes"]]
-        assert len(cuts) >= 4
-        for cut in (5.0, 10.0, 15.0):
-            assert min(abs(cut - start) for start in cuts) < 0.5
+        assert len(cuts) == 4, report["scenes"]
+        for cut, start in zip((0.0, 5.0, 10.0, 15.0), cuts, strict=True):
+            assert abs(cut - start) <= 0.5
+        assert [s["description"] for s in report["scenes"]] == [
+            f"Shot {n}, 5.0 s" for n in range(1, 5)
+        ]
+        assert [c["span"]["end_s"] for c in report["processing"]["chunks"][:-1]] == [8.0, 16.0]
         names = [s["keyframe"] for s in report["scenes"] if s.get("keyframe")]
         assert names
+        # Segment copies and audio slices are dropped once the report exists; keyframes stay.
+        payloads = services.blobs.local_path(f"jobs/{job['id']}/payloads")
+        for _ in range(50):  # dropped just after the job turns terminal
+            if not payloads.exists():
+                break
+            await asyncio.sleep(0.1)
+        assert not payloads.exists()
         image = await client.get(f"/v1/jobs/{job['id']}/keyframes/{names[0]}")
         assert image.status_code == 200 and image.content[:2] == b"\xff\xd8"
         missing = await client.get(f"/v1/jobs/{job['id']}/keyframes/..%2Fsecret.jpg")
@@ -84,6 +98,22 @@ async def test_video_gets_transcript_scenes_keyframes_and_subtitles(
         assert vtt.text.startswith("WEBVTT") and vtt.headers["content-type"].startswith("text/vtt")
         md = (await client.get(f"/v1/jobs/{job['id']}/report", params={"format": "md"})).text
         assert f"keyframes/{names[0]}" in md
+
+
+async def test_a_real_cut_on_a_chunk_border_stays_a_cut(
+    tmp_path: Path, settings: Settings, providers: dict[str, Provider]
+) -> None:
+    """Cuts at 8 and 16 s, where the planner also cuts the chunks: three scenes, not one."""
+    video = make_cut_video(tmp_path / "eight.mp4", shots=3, seconds_per_shot=8.0, with_audio=False)
+    async with api_client(_media_settings(settings), providers) as (client, _services):
+        created = await upload(client, video.read_bytes(), "eight.mp4")
+        job = await wait_for(client, created.json()["id"], timeout=300)
+        assert job["status"] == "succeeded", job
+        report = (await client.get(f"/v1/jobs/{job['id']}/report")).json()
+    chunk_ends = [c["span"]["end_s"] for c in report["processing"]["chunks"]]
+    assert chunk_ends[:-1] == [8.0, 16.0]
+    scenes = [(s["span"]["start_s"], s["span"]["end_s"]) for s in report["scenes"]]
+    assert scenes == [(0.0, 8.0), (8.0, 16.0), (16.0, 24.0)]
 
 
 async def test_audio_only_and_mislabeled_audio(
