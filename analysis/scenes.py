@@ -4,6 +4,12 @@ Scenes. A shot detector sees each chunk alone, so every chunk's first scene star
 chunk's start and its last scene ends at the chunk's end whether or not a cut is there; a
 shot that crosses a border arrives as two scenes. The rule, at each border:
 
+- **Marked continuation** (checked first): a chunk's first scene with `continues_previous`
+  (its provider compared its first frame with the frame just before it and saw no cut) that
+  starts where the previous chunk's last scene ends (within `CONTINUE_GAP_S`) is joined to
+  it: the earlier span start and keyframe, descriptions combined. A cut listed in `cuts_s` at
+  that border wins over the mark. Unmarked scenes meeting at a border stay apart (chunks are
+  often cut exactly at a scene cut), unless one of the rules below finds evidence.
 - **Overlapping chunks** (the default plan): both chunks saw the overlap. A *cut* is a scene
   boundary a chunk saw away from its own edges (more than `SCENE_TOLERANCE_S` inside it).
   The scenes that reach into the overlap are re-cut at the union of both chunks' cuts there
@@ -16,6 +22,10 @@ shot that crosses a border arrives as two scenes. The rule, at each border:
   With `cuts_s=None` (unknown), both scenes are kept.
 - Chunks with a gap between them (a failed chunk) are never stitched.
 
+Descriptions in the form the local engine writes (`shot_description`: "Shot N, X s" and
+the on-screen text) are rewritten once scenes are merged, so that N is the scene's number in
+the report and X its length; other descriptions (a model's words) are kept as they are.
+
 On-screen text. An item of a later chunk is merged into one of an earlier chunk when their
 texts match (normalised; OCR readings may differ slightly, so a difflib ratio of at least
 `ONSCREEN_SIMILAR`) and their times overlap or are at most `ONSCREEN_GAP_S` apart. The span
@@ -27,6 +37,7 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import re
 from collections.abc import Iterable, Sequence
 
 from analysis.merge import ChunkGroup, norm_text
@@ -34,12 +45,37 @@ from analysis.schema import OnScreenText, Scene
 from ingest.types import Span
 
 SCENE_TOLERANCE_S = 0.5
+CONTINUE_GAP_S = 0.1  # a marked continuation joins a scene ending at most this far from it
+ONSCREEN_MAX = 160  # characters of on-screen text quoted in a generated description
 ONSCREEN_GAP_S = 2.0
 ONSCREEN_SIMILAR = 0.9
 
 
+_SHOT = re.compile(r"Shot \d+, \d+(?:\.\d+)? s(?:; on screen: “(?P<seen>.*)”)?", re.DOTALL)
+
+
 def _bounds(span: Span) -> tuple[float, float]:
     return span.sort_key()
+
+
+def shot_description(number: int, length_s: float, seen: Sequence[str]) -> str:
+    """'Shot 3, 4.2 s; on screen: “a | b”': what is known of a shot without a model."""
+    text = f"Shot {number}, {length_s:.1f} s"
+    if seen:
+        joined = " | ".join(seen)
+        if len(joined) > ONSCREEN_MAX:
+            joined = joined[: ONSCREEN_MAX - 1].rstrip() + "…"
+        text += f"; on screen: “{joined}”"
+    return text
+
+
+def _shot_seen(description: str) -> list[str] | None:
+    """The on-screen texts of a `shot_description`, or None for any other description."""
+    match = _SHOT.fullmatch(description)
+    if match is None:
+        return None
+    seen = match.group("seen")
+    return seen.split(" | ") if seen else []
 
 
 def merge_scenes(
@@ -51,7 +87,9 @@ def merge_scenes(
     for chunk_span, scenes in groups:
         mine = sorted((s for s in scenes if not s.span.is_pages), key=lambda s: s.span.sort_key())
         start, end = _bounds(chunk_span)
-        if covered is None or not mine or not merged:
+        if merged and mine and _continues_shot(merged[-1], mine[0], cuts_s):
+            merged = [*merged[:-1], _join(merged[-1], mine[0]), *mine[1:]]
+        elif covered is None or not mine or not merged:
             merged += mine
         elif start < covered[1] - SCENE_TOLERANCE_S:
             merged = _stitch_overlap(merged, mine, covered, (start, end))
@@ -60,7 +98,51 @@ def merge_scenes(
         else:
             merged += mine
         covered = (start, end) if covered is None else (covered[0], max(covered[1], end))
-    return merged
+    return _renumbered(merged)
+
+
+def _continues_shot(last: Scene, first: Scene, cuts_s: Sequence[float] | None) -> bool:
+    """`first` is marked as continuing the shot of `last`, which ends where it starts."""
+    border = _bounds(first.span)[0]
+    if not first.continues_previous or abs(_bounds(last.span)[1] - border) > CONTINUE_GAP_S:
+        return False
+    return cuts_s is None or all(abs(c - border) > SCENE_TOLERANCE_S for c in cuts_s)
+
+
+def _join(last: Scene, first: Scene) -> Scene:
+    """One scene from a shot's two parts: the earlier start, keyframe and mark."""
+    lo, hi = _bounds(last.span)[0], max(_bounds(last.span)[1], _bounds(first.span)[1])
+    seen_a, seen_b = _shot_seen(last.description), _shot_seen(first.description)
+    a, b = last.description.strip(), first.description.strip()
+    if seen_a is not None and seen_b is not None:
+        description = shot_description(1, hi - lo, list(dict.fromkeys([*seen_a, *seen_b])))
+    elif not b or norm_text(a).rstrip(".;, ") == norm_text(b).rstrip(".;, "):
+        description = last.description
+    elif not a:
+        description = first.description
+    else:
+        description = f"{a} / {b}"
+    return last.model_copy(
+        update={
+            "span": Span.seconds(lo, hi),
+            "description": description,
+            "keyframe": last.keyframe or first.keyframe,
+        }
+    )
+
+
+def _renumbered(scenes: Sequence[Scene]) -> list[Scene]:
+    """Generated descriptions with the scene's number in the list and its real length."""
+    out: list[Scene] = []
+    for number, scene in enumerate(scenes, start=1):
+        seen = _shot_seen(scene.description)
+        if seen is not None:
+            lo, hi = _bounds(scene.span)
+            scene = scene.model_copy(
+                update={"description": shot_description(number, hi - lo, seen)}
+            )
+        out.append(scene)
+    return out
 
 
 def _stitch_touching(

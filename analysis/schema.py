@@ -87,6 +87,11 @@ class Scene(_Model):
     span: Span
     description: str
     keyframe: str | None = None
+    # No cut at this scene's start: its shot began earlier. Set by a provider on a chunk's
+    # first scene when it saw the frame before its video segment and the shot went on; the
+    # aggregator then joins it to the previous chunk's last scene. In a report it stays True
+    # only where that earlier part was not analysed (e.g. a failed chunk before it).
+    continues_previous: bool = False
 
 
 class OnScreenText(_Model):
@@ -122,6 +127,7 @@ class ChunkResult(_Model):
     usage: Usage = Field(default_factory=Usage)
     cost_usd: float = 0.0
     latency_ms: int = 0
+    prompt_version: str | None = None  # the prompt template a cloud model answered
 
 
 # ---------------------------------------------------------------------------- report
@@ -171,6 +177,7 @@ class ChunkProcessing(_Model):
     cost_usd: float = 0.0
     latency_ms: int = 0
     error: str | None = None
+    prompt_version: str | None = None
 
 
 class ProcessingTotals(_Model):

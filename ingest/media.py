@@ -9,6 +9,11 @@ same passes restricted to the chunk's window, at a cost proportional to the chun
 Parts are handed out as hard links in a per-chunk folder (a copy across file systems), so the
 caller may move them away and materializing the same plan again still works. Every time is in
 seconds from the start of the source, as ffmpeg presents it (the container's start time is 0).
+
+A video chunk after the first also gets the last frame shown before its segment, as an image
+part marked `FRAME_BEFORE_SEGMENT` with its own time (before the segment's start): the
+evidence an analysis needs to tell whether the segment's first shot continues the previous
+segment's last one or starts at a cut placed on the border.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from ingest.media_passes import (
     PassOutput,
     Segment,
     extract_audio,
+    frame_before,
     frames_between,
     key_frames,
     run_passes,
@@ -37,7 +43,15 @@ from ingest.media_passes import (
 )
 from ingest.media_plan import AUDIO_TOKENS_PER_S, FRAME_EVERY_S, FRAME_TOKENS, plan_times
 from ingest.media_probe import probe_media, segment_format
-from ingest.types import Chunk, ChunkPart, ChunkPlan, MediaProbe, MediaType, Span
+from ingest.types import (
+    FRAME_BEFORE_SEGMENT,
+    Chunk,
+    ChunkPart,
+    ChunkPlan,
+    MediaProbe,
+    MediaType,
+    Span,
+)
 
 FILL_GAP_S = 12.0  # key frames further apart than this get frames decoded in between
 _TOLERANCE_S = 0.002
@@ -121,10 +135,11 @@ class MediaBackend(IngestBackend[MediaProbe]):
             self.path, out, cuts=cuts, keyframes=probe.keyframes_s,
             duration_s=probe.duration_s, fmt=segment_format(probe),
             with_audio=probe.audio is not None, ffmpeg_cmd=self.limits.ffmpeg_cmd,
+            fps=probe.video.fps if probe.video else None,
         )  # fmt: skip
         if video:
             frames = self._fill(passes.frames, 0.0, probe.duration_s, out / "fill")
-            passes = PassOutput(passes.segments, frames, passes.wav)
+            passes = PassOutput(passes.segments, frames, passes.wav, passes.before)
         return passes
 
     def _window_passes(self, plan: ChunkPlan, out: Path) -> tuple[PassOutput, float]:
@@ -133,19 +148,25 @@ class MediaBackend(IngestBackend[MediaProbe]):
         cmd = self.limits.ffmpeg_cmd
         cut, end = _cut(plan), plan.span.end_s or 0.0
         audio_from = plan.span.start_s or 0.0
-        with ThreadPoolExecutor(max_workers=3) as pool:
-            seg = frames = wav = None
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            seg = frames = wav = before = None
             if probe.video is not None:
                 fmt = segment_format(probe)
                 seg = pool.submit(segment, self.path, out / "seg", [], probe.keyframes_s,
                                   probe.duration_s, fmt, cmd, (cut, end))  # fmt: skip
                 frames = pool.submit(key_frames, self.path, out / "kf", cmd, (cut, end))
+                if plan.index and cut > 0:
+                    before = pool.submit(frame_before, self.path, out / "before", cut,
+                                         probe.video.fps, cmd)  # fmt: skip
             if probe.audio is not None:
                 wav = pool.submit(extract_audio, self.path, out / "audio.wav", cmd,
                                   (audio_from, end))  # fmt: skip
             segments = seg.result() if seg else []
             kept = self._fill(frames.result(), cut, end, out / "fill") if frames else []
-            passes = PassOutput(segments, kept, wav.result() if wav else None)
+            previous = before.result() if before else None
+            passes = PassOutput(
+                segments, kept, wav.result() if wav else None, {cut: previous} if previous else {}
+            )
         return passes, audio_from
 
     def _fill(self, frames: list[Frame], start: float, end: float, out: Path) -> list[Frame]:
@@ -174,6 +195,7 @@ class MediaBackend(IngestBackend[MediaProbe]):
         start, end = plan.span.start_s or 0.0, plan.span.end_s or 0.0
         parts: list[ChunkPart] = []
         frames: list[Frame] = []
+        previous: Frame | None = None
         if probe.video is not None:
             seg = _segment_at(passes.segments, _cut(plan))
             start = max(0.0, seg.start_s - plan.overlap_s) if plan.index else start
@@ -185,6 +207,7 @@ class MediaBackend(IngestBackend[MediaProbe]):
                 [f for f in passes.frames if seg.start_s <= f.time_s < seg.end_s],
                 plan.max_frames,
             )
+            previous = _before_at(passes.before, seg.start_s) if plan.index else None
         if passes.wav is not None:
             wav = out / f"audio_{plan.index:05d}.wav"
             first, last = slice_wav(passes.wav, wav, start - audio_origin, end - audio_origin)
@@ -194,13 +217,17 @@ class MediaBackend(IngestBackend[MediaProbe]):
         for frame in frames:
             path = _hand_out(frame.path, out / f"kf_{round(frame.time_s * 1000):09d}.jpg")
             parts.append(_part("image", "image/jpeg", frame.time_s, frame.time_s, path))
+        if previous is not None:
+            path = _hand_out(previous.path, out / f"before_{round(previous.time_s * 1000):09d}.jpg")
+            part = _part("image", "image/jpeg", previous.time_s, previous.time_s, path)
+            parts.append(part.model_copy(update={"method": FRAME_BEFORE_SEGMENT}))
         return Chunk(
             index=plan.index,
             span=Span.seconds(start, end),
             overlap_s=round(_cut(plan) - start, 3) if plan.index else 0.0,
             parts=parts,
             token_estimate=math.ceil((end - start) * AUDIO_TOKENS_PER_S)
-            + len(frames) * FRAME_TOKENS,
+            + (len(frames) + (previous is not None)) * FRAME_TOKENS,
         )
 
     # ------------------------------------------------------------------ files
@@ -239,6 +266,15 @@ def _segment_at(segments: list[Segment], cut: float) -> Segment:
     if cut > 0 and abs(best.start_s - cut) > 0.5:
         raise CorruptFile(f"The video could not be cut at {cut:.3f} s (no key frame there).")
     return best
+
+
+def _before_at(before: dict[float, Frame], start: float) -> Frame | None:
+    """The frame decoded just before the segment starting at `start`, if the pass found one."""
+    near = [cut for cut in before if abs(cut - start) <= 0.5]
+    if not near:
+        return None
+    frame = before[min(near, key=lambda cut: abs(cut - start))]
+    return frame if frame.time_s < start else None
 
 
 def _subsample(frames: list[Frame], limit: int | None) -> list[Frame]:

@@ -7,7 +7,7 @@ or 1-based page numbers. Nothing downstream ever has to add an offset.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal, Self
+from typing import Final, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
@@ -138,6 +138,13 @@ class PageText(BaseModel):
     method: Literal["text-layer", "ocr", "none"]
 
 
+# `ChunkPart.method` of the image a video chunk carries of the last frame shown before its
+# segment starts (its span is that frame's time, before the segment): evidence for whether the
+# segment's first shot continues the previous segment's last one. It is not a keyframe of the
+# chunk's own time.
+FRAME_BEFORE_SEGMENT: Final = "frame-before-segment"
+
+
 class ChunkPart(BaseModel):
     """One piece of a chunk payload: inline text, or a blob in the blob store."""
 
@@ -150,7 +157,7 @@ class ChunkPart(BaseModel):
     # the shell moves them into the blob store (setting blob_key) and, before analysis,
     # points `path` at a local copy the provider can read.
     path: str | None = None
-    method: str | None = None  # e.g. "text-layer" or "ocr" for page text
+    method: str | None = None  # e.g. "text-layer" or "ocr" for page text, FRAME_BEFORE_SEGMENT
 
 
 class Chunk(BaseModel):

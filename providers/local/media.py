@@ -2,7 +2,9 @@
 
 A media chunk holds at most one "audio" part (16 kHz mono WAV covering the chunk and its
 leading overlap), one "video" part (a stream-copied segment) and "image" keyframes with
-span [t, t]; every part has a readable local `path` and an absolute span. Transcript
+span [t, t]; every part has a readable local `path` and an absolute span. An image marked
+`FRAME_BEFORE_SEGMENT` is the frame shown just before the video part: it only decides whether
+the first shot continues the previous chunk's last one (see `providers.local.shots`). Transcript
 segments become the text units (their language is Whisper's, not lingua's: segments are
 too short to tag one by one); on-screen text blocks are extra units for entities, events
 and flags. Everything comes back in absolute seconds of the source.
@@ -13,13 +15,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from analysis.schema import ChunkResult, OnScreenText, TranscriptSegment
-from ingest.types import Chunk, ChunkPart
+from ingest.types import FRAME_BEFORE_SEGMENT, Chunk, ChunkPart
 from providers.base import AnalysisTask
 from providers.local import langid
 from providers.local.asr import Transcript, transcribe
 from providers.local.engine import MODEL, analyze_units, language_notes
 from providers.local.onscreen import Frame, onscreen_text
-from providers.local.shots import Keyframe, find_shots, scenes
+from providers.local.shots import Keyframe, continues, find_shots, scenes
 from providers.local.text import Unit
 
 SHOTS_MODEL = "PySceneDetect ContentDetector"
@@ -49,8 +51,31 @@ def keyframe_name(part: ChunkPart) -> str:
 
 
 def _images(chunk: Chunk) -> list[ChunkPart]:
-    parts = [p for p in chunk.parts if p.kind == "image" and not p.span.is_pages]
+    """The chunk's keyframes (not the frame before its video segment)."""
+    parts = [
+        p
+        for p in chunk.parts
+        if p.kind == "image" and not p.span.is_pages and p.method != FRAME_BEFORE_SEGMENT
+    ]
     return sorted(parts, key=lambda p: p.span.start_s or 0.0)
+
+
+def _frame_before(chunk: Chunk, video: ChunkPart) -> ChunkPart | None:
+    """The frame shown just before the video part starts, if ingest provided it."""
+    start = video.span.start_s or 0.0
+    before = [
+        p
+        for p in chunk.parts
+        if p.kind == "image" and p.method == FRAME_BEFORE_SEGMENT and not p.span.is_pages
+        and (p.span.start_s or 0.0) < start
+    ]  # fmt: skip
+    return max(before, key=lambda p: p.span.start_s or 0.0, default=None)
+
+
+def _continues(chunk: Chunk, video: ChunkPart | None) -> bool:
+    """No cut at the video part's start: its first frame continues the frame before it."""
+    before = _frame_before(chunk, video) if video else None
+    return video is not None and before is not None and continues(_path(before), _path(video))
 
 
 def _transcript(chunk: Chunk, task: AnalysisTask, cache_dir: Path | None) -> Transcript:
@@ -121,7 +146,7 @@ def analyze_media_chunk(
         model=model,
     )
     result.transcript = transcript.segments
-    result.scenes = scenes(shots, keyframes, onscreen)
+    result.scenes = scenes(shots, keyframes, onscreen, continues_previous=_continues(chunk, video))
     result.onscreen_text = onscreen
     result.notes = _notes(chunk, transcript, units)
     return result

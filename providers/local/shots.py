@@ -5,6 +5,14 @@ found every hard cut of the ENGINES.md test set at 27× real time per CPU-second
 back relative to the segment file; the video part's absolute start is added. Each scene
 gets the keyframe image nearest its start (inside the scene) and a description saying only
 what is known offline: its number, length and any on-screen text seen during it.
+
+A segment's first shot always starts at the segment's start, cut or not. When ingest hands
+over the frame shown just before the segment (`ingest.types.FRAME_BEFORE_SEGMENT`), the
+first decoded frame of the segment is compared with it by ContentDetector's own measure (the
+mean absolute difference of the H, S and V planes, equally weighted, on frames downscaled to
+~256 px wide) against the same threshold: below it, no cut happened at the start, and the
+first scene is marked `continues_previous` for the aggregator to join it to the previous
+chunk's last scene.
 """
 
 from __future__ import annotations
@@ -12,12 +20,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from analysis.scenes import shot_description
 from analysis.schema import OnScreenText, Scene
 from ingest.types import Span
 
 THRESHOLD = 27.0  # ContentDetector's default; hard cuts on the test set score 40+
 MIN_SHOT_S = 0.6
-ONSCREEN_MAX = 160
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +64,41 @@ def find_shots(path: Path, offset: float, limit: float | None = None) -> list[Sh
     return shots
 
 
+def content_delta(before: Path, video: Path) -> float | None:
+    """ContentDetector's score between image `before` and the first frame of `video`
+    (None when either cannot be decoded)."""
+    import cv2
+    import numpy as np
+    from scenedetect.scene_manager import compute_downscale_factor
+
+    cv2.setNumThreads(1)
+    capture = cv2.VideoCapture(str(video))
+    try:
+        ok, first = capture.read()
+    finally:
+        capture.release()
+    previous = cv2.imread(str(before), cv2.IMREAD_COLOR)
+    if not ok or first is None or previous is None:
+        return None
+    height, width = first.shape[:2]
+    factor = max(1.0, compute_downscale_factor(width))
+    size = (max(1, round(width / factor)), max(1, round(height / factor)))
+    # The same working size for both (the image was scaled by ingest); INTER_AREA keeps
+    # JPEG noise and aliasing of the larger one from adding to the difference.
+    a, b = (
+        cv2.cvtColor(cv2.resize(img, size, interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2HSV)
+        for img in (previous, first)
+    )
+    # Mean over the three planes = (delta_hue + delta_sat + delta_lum) / 3, the default weights.
+    return float(np.mean(np.abs(a.astype(np.int32) - b.astype(np.int32))))
+
+
+def continues(before: Path, video: Path) -> bool:
+    """Whether the first frame of `video` continues the shot of image `before` (no cut)."""
+    delta = content_delta(before, video)
+    return delta is not None and delta < THRESHOLD
+
+
 def _keyframe(shot: Shot, keyframes: list[Keyframe]) -> str | None:
     inside = [k for k in keyframes if shot.start_s - 0.05 <= k.time_s < shot.end_s]
     return min(inside, key=lambda k: k.time_s - shot.start_s).name if inside else None
@@ -71,23 +114,23 @@ def _seen(shot: Shot, onscreen: list[OnScreenText]) -> list[str]:
 
 
 def describe(number: int, shot: Shot, seen: list[str]) -> str:
-    text = f"Shot {number}, {shot.end_s - shot.start_s:.1f} s"
-    if seen:
-        joined = " | ".join(seen)
-        if len(joined) > ONSCREEN_MAX:
-            joined = joined[: ONSCREEN_MAX - 1].rstrip() + "…"
-        text += f"; on screen: “{joined}”"
-    return text
+    return shot_description(number, shot.end_s - shot.start_s, seen)
 
 
 def scenes(
-    shots: list[Shot], keyframes: list[Keyframe], onscreen: list[OnScreenText]
+    shots: list[Shot],
+    keyframes: list[Keyframe],
+    onscreen: list[OnScreenText],
+    *,
+    continues_previous: bool = False,
 ) -> list[Scene]:
+    """One scene per shot; `continues_previous` marks the first (no cut at its start)."""
     return [
         Scene(
             span=Span.seconds(shot.start_s, shot.end_s),
             description=describe(number, shot, _seen(shot, onscreen)),
             keyframe=_keyframe(shot, keyframes),
+            continues_previous=continues_previous and number == 1,
         )
         for number, shot in enumerate(shots, start=1)
     ]

@@ -117,3 +117,73 @@ def test_a_chunk_without_scenes_before_others_is_harmless() -> None:
     assert spans(merge_scenes(groups, cuts_s=[])) == [(60, 80)]
     groups = [(S(0, 60), []), (S(56, 120), [scene(56, 80, "b")])]
     assert spans(merge_scenes(groups)) == [(56, 80)]
+
+
+def shot(start: float, end: float, number: int, seen: str = "", *, marked: bool = False) -> Scene:
+    """A scene as the local engine describes it ('Shot N, X s' numbered within its chunk)."""
+    text = f"Shot {number}, {end - start:.1f} s" + (f"; on screen: “{seen}”" if seen else "")
+    return Scene(span=S(start, end), description=text, keyframe=f"kf{start:g}.jpg",
+                 continues_previous=marked)  # fmt: skip
+
+
+def test_a_marked_first_scene_joins_the_previous_chunks_last_scene() -> None:
+    """Video segments start at the chunk's cut (8, 16), after the overlap (6-8, 14-16)."""
+    groups = [
+        (S(0, 8), [shot(0, 5, 1), shot(5, 8, 2, "Exhibit 4")]),
+        (S(6, 16), [shot(8, 10, 1, "Exhibit 4 | Room 3", marked=True), shot(10, 15, 2),
+                    shot(15, 16, 3)]),
+        (S(14, 20), [shot(16, 20, 1, marked=True)]),
+    ]  # fmt: skip
+    merged = merge_scenes(groups)
+    assert spans(merged) == [(0, 5), (5, 10), (10, 15), (15, 20)]
+    assert [s.description for s in merged] == [
+        "Shot 1, 5.0 s",
+        "Shot 2, 5.0 s; on screen: “Exhibit 4 | Room 3”",  # numbered in the report, real length
+        "Shot 3, 5.0 s",
+        "Shot 4, 5.0 s",
+    ]
+    assert [s.keyframe for s in merged] == ["kf0.jpg", "kf5.jpg", "kf10.jpg", "kf15.jpg"]
+    assert not any(s.continues_previous for s in merged)
+
+
+def test_an_unmarked_scene_at_a_border_stays_a_cut() -> None:
+    """A chunk cut on a real scene cut: the provider saw the cut and did not mark it."""
+    groups = [
+        (S(0, 8), [shot(0, 8, 1)]),
+        (S(6, 16), [shot(8, 16, 1)]),
+        (S(14, 24), [shot(16, 24, 1)]),
+    ]
+    assert spans(merge_scenes(groups)) == [(0, 8), (8, 16), (16, 24)]
+    touching = [(S(0, 8), [shot(0, 8, 1)]), (S(8, 16), [shot(8, 16, 1)])]
+    assert spans(merge_scenes(touching, cuts_s=[])) == [(0, 16)]  # known: no cut there
+    assert spans(merge_scenes(touching)) == [(0, 8), (8, 16)]
+
+
+def test_a_mark_needs_the_scenes_to_touch_and_no_known_cut_at_the_border() -> None:
+    apart = [(S(0, 8), [shot(0, 7.5, 1)]), (S(6, 16), [shot(8, 16, 1, marked=True)])]
+    assert spans(merge_scenes(apart)) == [(0, 7.5), (8, 16)]
+    near = [(S(0, 8), [shot(0, 7.95, 1)]), (S(6, 16), [shot(8, 16, 1, marked=True)])]
+    assert spans(merge_scenes(near)) == [(0, 16)]
+    touching = [(S(0, 8), [shot(0, 8, 1)]), (S(8, 16), [shot(8, 16, 1, marked=True)])]
+    assert spans(merge_scenes(touching)) == [(0, 16)]
+    assert spans(merge_scenes(touching, cuts_s=[8.02])) == [(0, 8), (8, 16)]
+
+
+def test_a_mark_after_a_failed_chunk_stays_on_the_scene() -> None:
+    groups = [(S(0, 8), [shot(0, 8, 1)]), (S(14, 24), [shot(16, 24, 1, marked=True)])]
+    merged = merge_scenes(groups)
+    assert spans(merged) == [(0, 8), (16, 24)]
+    assert [s.continues_previous for s in merged] == [False, True]
+
+
+def test_joined_model_descriptions_are_combined_once() -> None:
+    same = Scene(span=S(8, 12), description="A man at a desk.", continues_previous=True)
+    other = Scene(span=S(8, 12), description="He picks up a phone.", continues_previous=True)
+    first = Scene(span=S(2, 8), description="A man at a desk")
+    assert merge_scenes([(S(0, 8), [first]), (S(6, 12), [same])])[0].description == (
+        "A man at a desk"
+    )
+    joined = merge_scenes([(S(0, 8), [first]), (S(6, 12), [other])])
+    assert [(s.span, s.description, s.keyframe) for s in joined] == [
+        (S(2, 12), "A man at a desk / He picks up a phone.", None)
+    ]

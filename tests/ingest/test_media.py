@@ -7,15 +7,17 @@ import shutil
 import wave
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import ffmpeg
+import numpy as np
 import pytest
 from PIL import Image
 
 from fixtures import mediagen
 from ingest import IngestLimits, MediaBackend, open_backend, sniff_file
 from ingest.backend import ChunkBudget
-from ingest.types import Chunk, ChunkPart, ChunkPlan
+from ingest.types import FRAME_BEFORE_SEGMENT, Chunk, ChunkPart, ChunkPlan
 from tests.ingest.conftest import GOP_S, SHOT_S, SHOTS
 
 FRAME_S = 1 / 25
@@ -29,7 +31,19 @@ def backend(cut_video: Path) -> Iterator[MediaBackend]:
 
 
 def parts(chunk: Chunk, kind: str) -> list[ChunkPart]:
-    return [part for part in chunk.parts if part.kind == kind]
+    """The chunk's parts of `kind` (for images: its keyframes, not the frame before it)."""
+    return [
+        part for part in chunk.parts if part.kind == kind and part.method != FRAME_BEFORE_SEGMENT
+    ]
+
+
+def frames_before(chunk: Chunk) -> list[ChunkPart]:
+    return [part for part in chunk.parts if part.method == FRAME_BEFORE_SEGMENT]
+
+
+def pixels(part: ChunkPart) -> np.ndarray[Any, np.dtype[np.int16]]:
+    with Image.open(part.path or "") as image:
+        return np.asarray(image.convert("RGB"), dtype=np.int16)
 
 
 def video_seconds(path: str) -> float:
@@ -80,6 +94,8 @@ def test_chunks_have_actual_spans(backend: MediaBackend) -> None:
         assert seconds == pytest.approx((chunk.span.end_s or 0) - (chunk.span.start_s or 0))
         images = parts(chunk, "image")
         assert [p.span.start_s for p in images] == [k for k in keyframes if start <= k < end]
+        before = [p.span.start_s for p in frames_before(chunk)]
+        assert before == ([round(start - FRAME_S, 3)] if plan.index else [])
     assert chunks[0].span.start_s == 0 and chunks[-1].span.end_s == backend.probe().duration_s
 
 
@@ -91,6 +107,21 @@ def test_keyframe_images_show_their_shot(backend: MediaBackend) -> None:
         assert image.format == "JPEG" and image.size == (320, 180)
         r, g, b = image.convert("RGB").getpixel((160, 90))  # type: ignore[misc]
     assert r > 200 and g < 60 and b < 60
+
+
+def test_frame_before_a_segment_is_the_last_one_of_the_previous_segment(
+    backend: MediaBackend,
+) -> None:
+    """Border at 4 s inside shot 2 (smptebars, 3-6 s): the frame at 3.96 s shows it too."""
+    chunks = [backend.materialize(plan) for plan in backend.plan(BUDGET)]
+    assert chunks[1].span.start_s == 3.0 and parts(chunks[1], "video")[0].span.start_s == 4.0
+    (before,) = frames_before(chunks[1])
+    assert before.kind == "image" and before.mime == "image/jpeg"
+    assert before.span.start_s == before.span.end_s == 3.96
+    keyframes = {p.span.start_s: p for p in parts(chunks[0], "image")}
+    same_shot = np.abs(pixels(before) - pixels(keyframes[3.0])).mean()
+    other_shot = np.abs(pixels(before) - pixels(keyframes[2.0])).mean()
+    assert same_shot < 8 < other_shot, (same_shot, other_shot)
 
 
 def test_materialize_twice_after_parts_moved(backend: MediaBackend, tmp_path: Path) -> None:
@@ -110,7 +141,10 @@ def test_fresh_backend_materializes_a_stored_plan(cut_video: Path, backend: Medi
     with MediaBackend(cut_video) as fresh:
         alone = fresh.materialize(plans[1])
     assert alone.span == whole.span
-    assert [(p.kind, p.span) for p in alone.parts] == [(p.kind, p.span) for p in whole.parts]
+    assert [(p.kind, p.span, p.method) for p in alone.parts] == [
+        (p.kind, p.span, p.method) for p in whole.parts
+    ]
+    assert frames_before(alone)  # the window passes decode the frame before the segment too
 
 
 def test_max_frames_subsamples_evenly(backend: MediaBackend) -> None:

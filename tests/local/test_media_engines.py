@@ -6,15 +6,21 @@ from pathlib import Path
 
 import pytest
 
-from analysis.schema import ChunkResult
+from analysis.scenes import merge_scenes
+from analysis.schema import ChunkResult, Scene
 from fixtures.mediagen import make_cut_video, make_speech_wav
+from ingest.backend import ChunkBudget
+from ingest.media import MediaBackend
+from ingest.types import Span
 from providers.base import AnalysisTask
 from providers.local.engine import analyze_chunk, is_media
+from providers.local.shots import THRESHOLD, content_delta, continues
 from tests.local.media_helpers import (
     SCRIPT,
     caption_frame,
     chunk,
     duration,
+    ffmpeg,
     frame_at,
     image,
     part,
@@ -29,6 +35,7 @@ CUTS = (3.0, 6.0, 9.0)  # make_cut_video: 4 shots of 3 s
 # 3.4 %; ENGINES.md measured 7.3 % on another espeak script. 12 % allows three more
 # errors before the test fails, but not a broken pipeline (wrong model or cut audio).
 MAX_WER = 0.12
+S = Span.seconds
 
 
 @pytest.fixture(scope="module")
@@ -100,3 +107,49 @@ def test_caption_on_three_identical_frames_is_found_once(media_dir: Path) -> Non
     assert (item.span.start_s, item.span.end_s) == (40.0, 44.0)
     person = next(e for e in result.entities if e.name == "Margaret Ellison")
     assert person.mentions[0].span == item.span
+
+
+def _chunk_scenes(video: Path) -> list[list[Scene]]:
+    """Each chunk's scenes, from real ingest (8 s chunks, 2 s overlap) and the real engines."""
+    with MediaBackend(video) as backend:
+        plans = backend.plan(ChunkBudget(chunk_seconds=8.0, overlap_s=2.0))
+        return [analyze_chunk(backend.materialize(p), AnalysisTask()).scenes for p in plans]
+
+
+def test_first_shot_continuing_over_a_chunk_border_is_marked(media_dir: Path) -> None:
+    """Cuts at 5, 10, 15 s; the planner cuts the chunks at 8 and 16 s, inside shots."""
+    video = make_cut_video(media_dir / "five.mp4", 4, 5.0, with_audio=False)
+    per_chunk = _chunk_scenes(video)
+    starts = [[s.span.start_s for s in scenes] for scenes in per_chunk]
+    assert starts == [[0.0, 5.0], [8.0, 10.0, 15.0], [16.0]]
+    marks = [[s.continues_previous for s in scenes] for scenes in per_chunk]
+    assert marks == [[False, False], [True, False, False], [True]]
+    # The frame before the segment (7.96 s) is evidence only, never a scene's keyframe.
+    assert [s.keyframe for s in per_chunk[1]] == ["kf_000008000.jpg", "kf_000010000.jpg",
+                                                  "kf_000015000.jpg"]  # fmt: skip
+    merged = merge_scenes([(S(0, 8), per_chunk[0]), (S(6, 16), per_chunk[1]),
+                           (S(14, 20), per_chunk[2])])  # fmt: skip
+    assert [(s.span.start_s, s.span.end_s) for s in merged] == [(0, 5), (5, 10), (10, 15), (15, 20)]
+
+
+def test_a_real_cut_on_the_chunk_border_is_not_marked(media_dir: Path) -> None:
+    """Cuts at 8 and 16 s, where the planner also cuts the chunks (off-cadence key frames)."""
+    video = make_cut_video(media_dir / "eight.mp4", 3, 8.0, with_audio=False)
+    per_chunk = _chunk_scenes(video)
+    assert [[s.span.start_s for s in scenes] for scenes in per_chunk] == [[0.0], [8.0], [16.0]]
+    assert not any(s.continues_previous for scenes in per_chunk for s in scenes)
+
+
+def test_continuity_measure_is_contentdetectors_hsv_delta(media_dir: Path) -> None:
+    """Same shot: far below the threshold; across a cut: far above it."""
+    video = make_cut_video(media_dir / "two.mp4", 2, 2.0, with_audio=False, gop_s=1.0)
+    same = frame_at(video, 0.96, media_dir / "same.jpg")
+    other = caption_frame(media_dir / "other.jpg", "Other shot", size="320x180")
+    first_segment = media_dir / "from-1s.mp4"  # a segment starting with the frame at 1.00 s
+    ffmpeg("-ss", "1.0", "-i", str(video), "-t", "0.5", "-c:v", "libx264", str(first_segment))
+    near = content_delta(same, first_segment)
+    far = content_delta(other, first_segment)
+    assert near is not None and far is not None
+    assert near < THRESHOLD / 3 and far > THRESHOLD, (near, far)
+    assert continues(same, first_segment) and not continues(other, first_segment)
+    assert not continues(media_dir / "missing.jpg", first_segment)
