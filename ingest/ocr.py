@@ -64,18 +64,52 @@ def _languages(command: str) -> frozenset[str]:
     return frozenset(line.strip() for line in lines[1:] if line.strip())
 
 
-def ocr_image(image: Image.Image, settings: OcrSettings) -> str:
-    """Text of one page image (tesseract's automatic page segmentation)."""
+def ocr_image(
+    image: Image.Image, settings: OcrSettings, *, min_confidence: float | None = None
+) -> str:
+    """Text of one page image (tesseract's automatic page segmentation).
+
+    With `min_confidence` (0–100), words tesseract is less sure of are dropped: video frames
+    full of texture and no text otherwise come back as strings of junk ("eoece oe").
+    """
     png = io.BytesIO()
     image.save(png, format="PNG", compress_level=1)
     command = [
         settings.tesseract_cmd, "stdin", "stdout",
         "-l", settings.languages, "--dpi", str(settings.dpi), "--psm", "3",
     ]  # fmt: skip
+    if min_confidence is not None:
+        command.append("tsv")
+        return _confident_text(_run_tesseract(command, png.getvalue(), settings), min_confidence)
+    return _run_tesseract(command, png.getvalue(), settings)
+
+
+def _confident_text(tsv: str, min_confidence: float) -> str:
+    """Rebuild text from tesseract's TSV, keeping confident words; blocks split by blank lines."""
+    blocks: dict[int, dict[tuple[int, int], list[str]]] = {}
+    for row in tsv.splitlines()[1:]:
+        cells = row.split("\t")
+        if len(cells) < 12 or cells[0] != "5" or not cells[11].strip():
+            continue
+        try:
+            confident = float(cells[10]) >= min_confidence
+        except ValueError:
+            continue
+        if confident:
+            line = blocks.setdefault(int(cells[2]), {}).setdefault(
+                (int(cells[3]), int(cells[4])), []
+            )
+            line.append(cells[11])
+    return "\n\n".join(
+        "\n".join(" ".join(words) for words in lines.values()) for lines in blocks.values()
+    )
+
+
+def _run_tesseract(command: list[str], png: bytes, settings: OcrSettings) -> str:
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
     try:
         done = subprocess.run(
-            command, input=png.getvalue(), capture_output=True, env=env,
+            command, input=png, capture_output=True, env=env,
             timeout=settings.timeout_s, check=False,
         )  # fmt: skip
     except subprocess.TimeoutExpired as exc:

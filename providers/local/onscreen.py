@@ -22,6 +22,9 @@ from ingest.ocr import OcrSettings, ocr_image
 from ingest.types import Span
 
 SIMILAR = 0.8
+# Tesseract's word confidence below which a word on a video frame is texture, not text: on
+# a synthetic test pattern every junk word scored under 60, real captions score 80–96.
+MIN_CONFIDENCE = 60.0
 SAME_FRAME = 2.0  # mean absolute grey-level difference (0–255) of 64×36 thumbnails
 MISSES = 1  # frames a run may be absent from and still continue
 _BLOCKS = re.compile(r"\n\s*\n")
@@ -86,7 +89,8 @@ def read_frames(frames: list[Frame], settings: OcrSettings | None = None) -> lis
             if _same(previous, thumb) and texts:
                 texts.append(texts[-1])
             else:
-                texts.append(blocks(ocr_image(image.convert("RGB"), settings)))
+                text = ocr_image(image.convert("RGB"), settings, min_confidence=MIN_CONFIDENCE)
+                texts.append(blocks(text))
         previous = thumb
     return texts
 

@@ -170,3 +170,12 @@ def test_a_page_shared_by_overlapping_chunks_is_ocred_once(tmp_path: Path) -> No
         texts = [backend.materialize(plan).text() for plan in plans]
     assert "Two" in texts[0] and "Two" in texts[1]
     assert log.read_text().count("page") == 3
+
+
+def test_confidence_filter_keeps_clear_text() -> None:
+    from ingest.ocr import OcrSettings, ocr_image
+
+    image = pdfgen.render_text_image("Margaret Ellison, Chief Auditor", dpi=150)
+    settings = OcrSettings(languages="eng", dpi=150)
+    assert "Margaret Ellison" in ocr_image(image, settings, min_confidence=60)
+    assert ocr_image(image, settings, min_confidence=101) == ""  # nothing is that sure
