@@ -25,6 +25,7 @@ from longform.store import queries
 from longform.store.models import ChunkRow, ChunkStatus, utcnow
 from providers.base import AnalysisTask, Provider
 from providers.errors import ProviderError
+from providers.routing import candidates
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -61,15 +62,6 @@ class ChunkWorker:
         self.task = task
         self.options = options
         self.is_cancelled = is_cancelled
-        self.provider, self.reason = self._route()
-
-    def _route(self) -> tuple[Provider, str]:
-        """v1 routing: the first requested provider that is configured, else local."""
-        available = self.services.providers
-        for name in self.options.providers:
-            if name in available:
-                return available[name], f"requested in options.providers → {name}"
-        return available["local"], "no cloud provider requested → local (offline engines)"
 
     async def drain(self, job_id: str) -> None:
         """Analyse chunks until none is claimable, `chunk_concurrency` at a time."""
@@ -107,21 +99,36 @@ class ChunkWorker:
         started = time.monotonic()
         try:
             chunk = await self._payload(job_id, row)
-            result = await self.provider.analyze(chunk, self.task)
-        except ProviderError as exc:
-            retry = exc.retryable and row.attempts < self.services.settings.chunk_max_attempts
-            await asyncio.to_thread(self._record_error, job_id, row, exc.message, retry)
-            return
         except IngestError as exc:
-            await asyncio.to_thread(self._record_error, job_id, row, exc.message, False)
+            await asyncio.to_thread(self._record_error, job_id, row, exc.message, False, None)
             return
         except Exception as exc:  # one bad chunk becomes a gap, not a dead job
-            log.exception("chunk %s of job %s crashed", row.idx, job_id)
+            log.exception("chunk %s of job %s could not be materialized", row.idx, job_id)
             message = f"internal error: {type(exc).__name__}: {exc}"
-            await asyncio.to_thread(self._record_error, job_id, row, message, False)
+            await asyncio.to_thread(self._record_error, job_id, row, message, False, None)
             return
-        latency_ms = int((time.monotonic() - started) * 1000)
-        await asyncio.to_thread(self._record_result, job_id, row, result, latency_ms)
+        ordered, trail = candidates(chunk, self.options.providers, self.services.providers)
+        retryable = False
+        for candidate in ordered:
+            try:
+                result = await candidate.provider.analyze(chunk, self.task)
+            except ProviderError as exc:
+                trail.append(f"{candidate.provider.name} failed: {exc.message}")
+                retryable = exc.retryable
+                continue
+            except Exception as exc:  # a provider bug: try the next one, keep the trace
+                log.exception("provider %s crashed on chunk %s", candidate.provider.name, row.idx)
+                trail.append(f"{candidate.provider.name} crashed: {type(exc).__name__}: {exc}")
+                retryable = False
+                continue
+            reason = " → ".join([*trail, candidate.reason])
+            latency_ms = int((time.monotonic() - started) * 1000)
+            await asyncio.to_thread(self._record_result, job_id, row, result, latency_ms, reason)
+            return
+        retry = retryable and row.attempts < self.services.settings.chunk_max_attempts
+        last = ordered[-1].provider if ordered else None
+        message = "; ".join(trail) or "no provider can take this chunk"
+        await asyncio.to_thread(self._record_error, job_id, row, message, retry, last)
 
     async def _payload(self, job_id: str, row: ChunkRow) -> Chunk:
         blobs = self.services.blobs
@@ -161,13 +168,13 @@ class ChunkWorker:
         return chunk.model_copy(update={"parts": parts})
 
     def _record_result(
-        self, job_id: str, row: ChunkRow, result: ChunkResult, latency_ms: int
+        self, job_id: str, row: ChunkRow, result: ChunkResult, latency_ms: int, reason: str
     ) -> None:
         values: dict[str, Any] = {
             "result": result.model_dump(mode="json"),
             "provider": result.provider,
             "model": result.model,
-            "reason": self.reason,
+            "reason": reason,
             "latency_ms": latency_ms,
             "cost_usd": result.cost_usd,
             "error": None,
@@ -187,13 +194,15 @@ class ChunkWorker:
                 )
             session.commit()
 
-    def _record_error(self, job_id: str, row: ChunkRow, message: str, retry: bool) -> None:
+    def _record_error(
+        self, job_id: str, row: ChunkRow, message: str, retry: bool, provider: Provider | None
+    ) -> None:
         status = ChunkStatus.PENDING if retry else ChunkStatus.FAILED
         values: dict[str, Any] = {
             "error": message,
-            "provider": self.provider.name,
-            "model": self.provider.model,
-            "reason": self.reason,
+            "provider": provider.name if provider else None,
+            "model": provider.model if provider else None,
+            "reason": "every candidate failed" if provider else "not analysed",
         }
         if not retry:
             values["finished_at"] = utcnow()

@@ -12,7 +12,7 @@ import click
 
 from longform.config import Settings
 
-FORMATS = ["json", "md", "srt", "vtt"]
+FORMATS = ["json", "md", "html", "srt", "vtt", "csv", "dat", "opt", "pbcore"]
 DEFAULT_FORMATS = ["json", "md"]
 
 

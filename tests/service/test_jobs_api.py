@@ -77,6 +77,15 @@ async def test_upload_poll_and_fetch_cited_report(
         assert subtitles.json()["error"]["code"] == "format_not_applicable"
         unknown = await client.get(f"/v1/jobs/{body['id']}/report", params={"format": "docx"})
         assert unknown.status_code == 422
+        for fmt, kind in [("html", "text/html"), ("csv", "text/csv"), ("dat", ""), ("opt", ""),
+                          ("pbcore", "xml")]:  # fmt: skip
+            got = await client.get(f"/v1/jobs/{body['id']}/report", params={"format": fmt})
+            assert got.status_code == 200, (fmt, got.text)
+            assert kind in got.headers["content-type"] and got.content
+        html = await client.get(f"/v1/jobs/{body['id']}/report", params={"format": "html"})
+        assert "frame-ancestors 'none'" in html.headers["content-security-policy"]
+        assert html.headers["x-content-type-options"] == "nosniff"
+        assert "Margaret Chen" in html.text and 'href="#p-3"' in html.text
 
 
 async def test_list_jobs_and_event_stream(

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
-from analysis.render import FormatNotApplicable, render
+from analysis.render import CONTENT_TYPES, FormatNotApplicable, render
 from analysis.schema import Report
 from longform.api.deps import RunnerDep, ServicesDep, TenantDep
 from longform.api.errors import ApiError
@@ -26,12 +26,13 @@ from longform.submission import SubmissionError, create_job, parse_options
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 
-ReportFormat = Literal["json", "md", "srt", "vtt"]
-_MEDIA = {
-    "json": "application/json",
-    "md": "text/markdown; charset=utf-8",
-    "srt": "application/x-subrip; charset=utf-8",
-    "vtt": "text/vtt; charset=utf-8",
+ReportFormat = Literal["json", "md", "html", "srt", "vtt", "csv", "dat", "opt", "pbcore"]
+# The HTML report is one self-contained file: no scripts, no remote resources. The headers
+# repeat what its meta CSP says and add what a meta tag cannot (frame-ancestors, nosniff).
+_HTML_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+    "X-Content-Type-Options": "nosniff",
 }
 _KEYFRAME_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}\.jpe?g$")
 
@@ -90,7 +91,10 @@ async def delete_job(
     return JobDeleted(id=job_id, status=JobStatus.CANCELLED.value, purged=purged)
 
 
-@router.get("/{job_id}/report", summary="The report: json (canonical), md, srt or vtt")
+@router.get(
+    "/{job_id}/report",
+    summary="The report: json (canonical), md, html, srt, vtt, csv, dat, opt or pbcore",
+)
 def get_report(
     job_id: str, services: ServicesDep, tenant: TenantDep, format: ReportFormat = "json"
 ) -> Response:
@@ -100,12 +104,15 @@ def get_report(
             raise ApiError(409, "report_not_ready", f"the job is {job.status.value}; no report yet")
         data = services.blobs.get(job.report_key)
     if format == "json":
-        return Response(data, media_type=_MEDIA["json"])
+        return Response(data, media_type=CONTENT_TYPES["json"])
     try:
         body = render(Report.model_validate_json(data), format)
     except FormatNotApplicable as exc:
         raise ApiError(409, "format_not_applicable", str(exc)) from exc
-    return Response(body, media_type=_MEDIA[format])
+    headers = {"Content-Disposition": f'inline; filename="report.{format}"'}
+    if format == "html":
+        headers |= _HTML_HEADERS
+    return Response(body, media_type=CONTENT_TYPES[format], headers=headers)
 
 
 @router.get("/{job_id}/keyframes/{name}", summary="A keyframe image (JPEG) cited by the report")
