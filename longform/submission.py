@@ -58,6 +58,15 @@ def create_job(
     options: JobOptions,
 ) -> str:
     media_type = detect_type(head, size)
+    unknown = [name for name in options.providers if name not in services.providers]
+    if unknown:
+        configured = ", ".join(sorted(services.providers))
+        raise SubmissionError(
+            400,
+            "provider_not_configured",
+            f"options.providers names {', '.join(unknown)}, which this server has no key or "
+            f"URL for (configured: {configured})",
+        )
     with services.sessions() as session:
         job = queries.create_job(
             session,

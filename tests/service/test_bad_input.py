@@ -44,6 +44,9 @@ async def test_refused_uploads_get_json_errors(
             400,
             "invalid_options",
         )
+        unconfigured = await upload(client, b"%PDF-1.7\n", options='{"providers": ["qwen"]}')
+        assert unconfigured.status_code == 400
+        assert unconfigured.json()["error"]["code"] == "provider_not_configured"
         not_json = await upload(client, b"%PDF-1.7\n", options="{nope")
         assert not_json.status_code == 400
 
