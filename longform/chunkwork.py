@@ -113,7 +113,7 @@ class ChunkWorker:
             try:
                 result = await candidate.provider.analyze(chunk, self.task)
             except ProviderError as exc:
-                trail.append(f"{candidate.provider.name} failed: {exc.message}")
+                trail.append(f"{candidate.provider.name} failed ({exc.reason}): {exc.message}")
                 retryable = exc.retryable
                 continue
             except Exception as exc:  # a provider bug: try the next one, keep the trace

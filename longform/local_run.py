@@ -165,42 +165,37 @@ def _dry_run(services: Services, sha256: str, size: int, head: bytes, options: o
 
 
 def list_providers(settings: Settings) -> None:
-    from providers.local import LocalProvider
+    from longform.services import build_providers
 
     table = Table(title="providers")
-    for column in ("name", "model", "offline", "modalities", "regions"):
+    for column in ("name", "model", "offline", "modalities", "regions", "context tokens"):
         table.add_column(column)
-    local = LocalProvider(workers=1)
-    caps = local.capabilities
-    table.add_row(local.name, local.model, "yes", ",".join(sorted(caps.modalities)), "local")
+    for provider in build_providers(settings).values():
+        caps = provider.capabilities
+        table.add_row(
+            provider.name,
+            provider.model,
+            "yes" if caps.offline else "no",
+            ",".join(sorted(caps.modalities)),
+            ",".join(sorted(caps.regions)),
+            f"{caps.context_tokens:,}",
+        )
     Console().print(table)
 
 
 async def check_providers(settings: Settings) -> int:
-    from analysis.schema import ChunkResult
-    from ingest.types import Chunk, ChunkPart, Span
-    from providers.base import AnalysisTask
-    from providers.local import LocalProvider
+    """One tiny request to each configured provider; exit 1 if any fails."""
+    from longform.services import build_providers
+    from providers.registry import check
 
-    local = LocalProvider(workers=1)
-    chunk = Chunk(
-        index=0,
-        span=Span.pages(1),
-        token_estimate=10,
-        parts=[
-            ChunkPart(
-                kind="text",
-                span=Span.pages(1),
-                text="Jane Doe met Acme Corp. in Boston on 3 March 2021.",
-            )
-        ],
-    )
+    failures = 0
+    providers = build_providers(settings)
     try:
-        result: ChunkResult = await local.analyze(chunk, AnalysisTask())
-        Console().print(f"local: ok ({len(result.entities)} entities, {result.latency_ms} ms)")
-        return 0
-    except Exception as exc:
-        Console().print(f"local: FAILED {type(exc).__name__}: {exc}")
-        return 1
+        for provider in providers.values():
+            verdict = await check(provider)
+            failures += not verdict.startswith("ok")
+            Console().print(f"{provider.name}: {verdict}")
     finally:
-        await local.aclose()
+        for provider in providers.values():
+            await provider.aclose()
+    return 1 if failures else 0

@@ -130,6 +130,7 @@ def _processing_row(row: ChunkRow, result: ChunkResult | None) -> ChunkProcessin
         cost_usd=result.cost_usd if result else 0.0,
         latency_ms=row.latency_ms,
         error=row.error,
+        prompt_version=result.prompt_version if result else None,
     )
 
 

@@ -11,6 +11,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from pydantic import SecretStr
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,6 +20,7 @@ from longform.config import Settings
 from longform.store.db import make_engine, migrate, session_factory
 from providers.base import Provider
 from providers.local import LocalProvider
+from providers.registry import configured_providers
 
 
 @dataclass
@@ -48,6 +50,28 @@ class Services:
         self.engine.dispose()
 
 
+def _secret(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() if value is not None else None
+
+
+def build_providers(settings: Settings) -> dict[str, Provider]:
+    """`local` always; each cloud provider only when its key (or URL) is configured."""
+    local = LocalProvider(
+        workers=settings.local_workers, model_cache_dir=settings.data_dir / "models"
+    )
+    cloud = configured_providers(
+        qwen_api_key=_secret(settings.qwen_api_key),
+        qwen_base_url=settings.qwen_base_url,
+        qwen_region=settings.qwen_region,
+        openai_compat_base_url=settings.openai_compat_base_url,
+        openai_compat_api_key=_secret(settings.openai_compat_api_key),
+        openai_compat_model=settings.openai_compat_model,
+        gemini_api_key=_secret(settings.gemini_api_key),
+        gemini_base_url=settings.gemini_base_url,
+    )
+    return {local.name: local, **cloud}
+
+
 def build_services(settings: Settings, providers: dict[str, Provider] | None = None) -> Services:
     """Build the process's services; `providers` lets a caller share already-warm ones."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -55,8 +79,7 @@ def build_services(settings: Settings, providers: dict[str, Provider] | None = N
     migrate(engine)
     owns_providers = providers is None
     if providers is None:
-        local = LocalProvider(workers=settings.local_workers)
-        providers = {local.name: local}
+        providers = build_providers(settings)
     return Services(
         settings=settings,
         engine=engine,
