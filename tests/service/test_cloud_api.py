@@ -1,0 +1,152 @@
+"""PDF, audio and video end to end through Qwen and Gemini — loopback fakes that speak
+their wire formats, selected per job with options.providers — plus failover to local."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fixtures.mediagen import make_cut_video, make_speech_wav
+from longform.config import Settings
+from longform.services import build_providers
+from providers.base import Provider
+from tests.conftest import changed
+from tests.fakes import dashscope
+from tests.fakes.gemini import FakeGemini
+from tests.service.helpers import api_client, upload, wait_for
+from tests.service.sample import make_sample_pdf
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture(autouse=True)
+def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Clients refuse any non-loopback URL, and retries do not sleep (configuration knobs
+    the clients read, not patches of our code)."""
+    monkeypatch.setenv("LONGFORM_LOOPBACK_ONLY", "1")
+    monkeypatch.setenv("LONGFORM_RETRY_FAST", "1")
+
+
+@pytest.fixture
+def qwen_fake() -> Iterator[dashscope.FakeDashScope]:
+    with dashscope.running() as fake:
+        yield fake
+
+
+@pytest.fixture
+def gemini_fake() -> Iterator[FakeGemini]:
+    with FakeGemini(inline_limit=32 * 1024 * 1024) as fake:  # above the client's 20 MiB budget
+        yield fake
+
+
+@pytest.fixture
+async def cloud(
+    settings: Settings,
+    local_provider: Provider,
+    qwen_fake: dashscope.FakeDashScope,
+    gemini_fake: FakeGemini,
+) -> AsyncIterator[tuple[Settings, dict[str, Provider]]]:
+    configured = changed(
+        settings,
+        qwen_api_key=dashscope.API_KEY,
+        qwen_base_url=qwen_fake.base_url,
+        gemini_api_key=gemini_fake.api_key,
+        gemini_base_url=gemini_fake.base_url,
+        chunk_seconds=8.0,
+        chunk_overlap_s=2.0,
+    )
+    built = build_providers(configured)
+    await built["local"].aclose()  # the session's warm local provider stands in for it
+    providers = {**built, "local": local_provider}
+    yield configured, providers
+    for name in ("qwen", "gemini"):
+        await providers[name].aclose()
+
+
+async def _run(client: Any, data: bytes, name: str, providers: list[str]) -> dict[str, Any]:
+    options = json.dumps({"providers": providers})
+    created = await upload(client, data, name, options=options)
+    assert created.status_code == 202, created.text
+    job = await wait_for(client, created.json()["id"], timeout=300)
+    report: dict[str, Any] = (await client.get(f"/v1/jobs/{job['id']}/report")).json()
+    return {"job": job, "report": report}
+
+
+@pytest.mark.parametrize("provider", ["qwen", "gemini"])
+async def test_pdf_through_a_cloud_provider(
+    tmp_path: Path, cloud: tuple[Settings, dict[str, Provider]], provider: str
+) -> None:
+    settings, providers = cloud
+    pdf = make_sample_pdf(tmp_path / "contract.pdf").read_bytes()
+    async with api_client(settings, providers) as (client, _services):
+        outcome = await _run(client, pdf, "contract.pdf", [provider])
+    job, report = outcome["job"], outcome["report"]
+    assert job["status"] == "succeeded", job
+    assert job["cost_usd"] > 0
+    for chunk in report["processing"]["chunks"]:
+        assert chunk["provider"] == provider and chunk["status"] == "done"
+        assert chunk["model"] and chunk["input_tokens"] > 0 and chunk["output_tokens"] > 0
+        assert chunk["cost_usd"] > 0 and chunk["prompt_version"] == "findings-v1"
+        assert chunk["reason"].startswith(f"{provider} (requested")
+    assert report["processing"]["totals"]["cost_usd"] == pytest.approx(job["cost_usd"], rel=1e-3)
+    # Every finding the model returned cites a page of this document and quotes it.
+    mentions = [m for e in report["entities"] for m in e["mentions"]]
+    assert mentions and all(1 <= m["span"]["page_start"] <= 6 for m in mentions)
+
+
+async def test_cached_tokens_are_reported(
+    tmp_path: Path, cloud: tuple[Settings, dict[str, Provider]]
+) -> None:
+    settings, providers = cloud
+    pdf = make_sample_pdf(tmp_path / "contract.pdf").read_bytes()
+    async with api_client(settings, providers) as (client, _services):
+        outcome = await _run(client, pdf, "contract.pdf", ["gemini"])
+    totals = outcome["report"]["processing"]["totals"]
+    assert totals["cached_tokens"] > 0  # the stable prompt prefix hit the cache
+
+
+@pytest.mark.parametrize("provider", ["qwen", "gemini"])
+async def test_audio_and_video_through_a_cloud_provider(
+    tmp_path: Path, cloud: tuple[Settings, dict[str, Provider]], provider: str
+) -> None:
+    settings, providers = cloud
+    speech = make_speech_wav(tmp_path / "s.wav", "The hearing began in Chicago on May third.")
+    video = make_cut_video(tmp_path / "v.mp4", shots=2, seconds_per_shot=5.0, with_audio=speech)
+    async with api_client(settings, providers) as (client, _services):
+        for data, name in ((speech.read_bytes(), "s.wav"), (video.read_bytes(), "v.mp4")):
+            outcome = await _run(client, data, name, [provider])
+            job, report = outcome["job"], outcome["report"]
+            assert job["status"] == "succeeded", (name, job)
+            chunks = report["processing"]["chunks"]
+            assert chunks and all(c["provider"] == provider for c in chunks), chunks
+            assert all(c["input_tokens"] > 0 for c in chunks)
+            times = [s["span"] for s in report["transcript"] + report["scenes"]]
+            assert all(0 <= span["start_s"] <= job["duration_s"] + 0.5 for span in times)
+
+
+async def test_a_failing_provider_falls_back_to_local_and_says_why(
+    tmp_path: Path,
+    cloud: tuple[Settings, dict[str, Provider]],
+    qwen_fake: dashscope.FakeDashScope,
+    gemini_fake: FakeGemini,
+) -> None:
+    settings, providers = cloud
+    for _ in range(20):
+        qwen_fake.enqueue_fault("server_error")  # more 500s than the retry budget
+    gemini_fake.enqueue_fault("safety")
+    pdf = make_sample_pdf(tmp_path / "contract.pdf").read_bytes()
+    single = changed(settings, chunk_max_pages=10)  # one chunk: a deterministic fault order
+    async with api_client(single, providers) as (client, _services):
+        outcome = await _run(client, pdf, "contract.pdf", ["qwen", "gemini"])
+    job, report = outcome["job"], outcome["report"]
+    assert job["status"] == "succeeded", job
+    (chunk,) = report["processing"]["chunks"]
+    assert chunk["provider"] == "local"
+    assert "qwen failed (server_error)" in chunk["reason"]
+    assert "gemini failed (safety_block)" in chunk["reason"]
+    assert chunk["reason"].endswith("local (offline fallback)")
+    assert report["coverage"]["gaps"] == []
