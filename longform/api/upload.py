@@ -7,6 +7,8 @@ part to its final place in one pass. Memory stays flat whatever the size.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
 from dataclasses import dataclass, field
 
@@ -47,6 +49,8 @@ class _Receiver:
         self.filename = ""
         self.options = bytearray()
         self.error: ApiError | None = None
+        self.received = 0  # bytes of the file part seen so far
+        self.pending = bytearray()  # file bytes parsed but not yet handed to the writer
 
     def callbacks(self) -> dict[str, object]:
         return {
@@ -88,12 +92,13 @@ class _Receiver:
         if self.error is not None:
             return
         if self.part.name == "file" and self.writer is not None:
-            if self.writer.size + (end - start) > self.max_bytes:
+            self.received += end - start
+            if self.received > self.max_bytes:
                 self.error = ApiError(
                     413, "file_too_large", f"the upload exceeds the limit of {self.max_bytes} bytes"
                 )
                 return
-            self.writer.write(memoryview(data)[start:end])
+            self.pending += memoryview(data)[start:end]
         elif self.part.name == "options":
             self.options += data[start:end]
             if len(self.options) > _MAX_OPTIONS_BYTES:
@@ -107,6 +112,35 @@ def safe_filename(name: str) -> str:
     return base[:255] or "upload"
 
 
+class _BackgroundWriter:
+    """Hashes and writes on a worker thread, one block in flight, while the loop keeps reading.
+
+    hashlib and file writes release the GIL, so this frees the event loop for other requests
+    and lets hashing/writing overlap with receiving. At most two blocks are held in memory.
+    """
+
+    BLOCK = 1 << 20
+
+    def __init__(self) -> None:
+        self._in_flight: asyncio.Future[None] | None = None
+
+    async def hand_over(self, receiver: _Receiver, *, final: bool = False) -> None:
+        if receiver.writer is None or (len(receiver.pending) < self.BLOCK and not final):
+            return
+        await self.wait()
+        block = bytes(receiver.pending)
+        receiver.pending.clear()
+        if block:
+            self._in_flight = asyncio.ensure_future(asyncio.to_thread(receiver.writer.write, block))
+        if final:
+            await self.wait()
+
+    async def wait(self) -> None:
+        if self._in_flight is not None:
+            in_flight, self._in_flight = self._in_flight, None
+            await in_flight
+
+
 async def receive_upload(request: Request, blobs: BlobStore, max_bytes: int) -> ReceivedUpload:
     content_type, params = parse_options_header(request.headers.get("content-type", ""))
     boundary = params.get(b"boundary")
@@ -114,21 +148,22 @@ async def receive_upload(request: Request, blobs: BlobStore, max_bytes: int) -> 
         raise ApiError(415, "expected_multipart", "send the file as multipart/form-data 'file'")
     receiver = _Receiver(blobs, max_bytes)
     parser = MultipartParser(boundary, receiver.callbacks())  # type: ignore[arg-type]
+    background = _BackgroundWriter()
     try:
         async for data in request.stream():
             parser.write(data)
             if receiver.error is not None:
                 raise receiver.error
+            await background.hand_over(receiver)
         parser.finalize()
+        await background.hand_over(receiver, final=True)
     except MultipartParseError as exc:
-        if receiver.writer is not None:
-            receiver.writer.abort()
+        await _abandon(background, receiver)
         raise ApiError(
             400, "malformed_multipart", f"the multipart body is malformed: {exc}"
         ) from exc
     except BaseException:
-        if receiver.writer is not None:
-            receiver.writer.abort()
+        await _abandon(background, receiver)
         raise
     if receiver.writer is None:
         raise ApiError(400, "missing_file", "the form has no 'file' part")
@@ -137,3 +172,11 @@ async def receive_upload(request: Request, blobs: BlobStore, max_bytes: int) -> 
     return ReceivedUpload(
         receiver.filename, sha256, writer.size, writer.head, bytes(receiver.options)
     )
+
+
+async def _abandon(background: _BackgroundWriter, receiver: _Receiver) -> None:
+    # The upload is being refused anyway; the first error is the one to tell.
+    with contextlib.suppress(Exception):
+        await background.wait()
+    if receiver.writer is not None:
+        receiver.writer.abort()

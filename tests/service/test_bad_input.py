@@ -109,3 +109,20 @@ async def test_broken_pdfs_fail_with_reasons_and_server_keeps_working(
         assert fine["status"] == "succeeded"
         not_ready = await client.get(f"/v1/jobs/{failed['id']}/report")
         assert not_ready.status_code == 409
+
+
+async def test_large_upload_is_stored_intact(
+    settings: Settings, providers: dict[str, Provider]
+) -> None:
+    import hashlib
+    import random
+
+    data = b"%PDF-1.7\n" + random.Random(5).randbytes(5 * 1024 * 1024 + 123)
+    async with api_client(settings, providers) as (client, services):
+        created = await upload(client, data, "noise.pdf")
+        assert created.status_code == 202
+        job = await wait_for(client, created.json()["id"])
+        assert job["sha256"] == hashlib.sha256(data).hexdigest()
+        assert job["size_bytes"] == len(data)
+        assert services.blobs.source_path(job["sha256"]).read_bytes() == data
+        assert job["status"] == "failed" and job["error"]["code"] == "corrupt_file"
