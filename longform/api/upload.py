@@ -128,8 +128,7 @@ class _BackgroundWriter:
         if receiver.writer is None or (len(receiver.pending) < self.BLOCK and not final):
             return
         await self.wait()
-        block = bytes(receiver.pending)
-        receiver.pending.clear()
+        block, receiver.pending = receiver.pending, bytearray()  # hand over, no copy
         if block:
             self._in_flight = asyncio.ensure_future(asyncio.to_thread(receiver.writer.write, block))
         if final:
