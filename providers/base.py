@@ -26,6 +26,10 @@ class Capabilities:
     json_mode: bool = True
     offline: bool = False
     cost_tier: int = 0  # 0 = free/local; higher = pricier
+    # Read by the scheduler (see providers.routing.traits); empty = the routing defaults.
+    residency: frozenset[str] = frozenset()  # zones the data stays in, e.g. {"eu"}
+    strengths: frozenset[str] = frozenset()  # e.g. {"long-form", "fast-first-token"}
+    preferred_languages: frozenset[str] = frozenset()  # ISO 639-1 codes it is routed first for
 
 
 class AnalysisTask(BaseModel):
