@@ -180,6 +180,20 @@ class Coverage(_Model):
     gaps: list[Gap] = Field(default_factory=list)
 
 
+class AttemptRecord(_Model):
+    """One try of one provider on one chunk, as the scheduler recorded it."""
+
+    provider: str
+    model: str = ""
+    outcome: str  # ok | failed | rejected | crashed | skipped | cancelled
+    latency_ms: int = 0
+    wait_ms: int = 0
+    error: str | None = None
+    message: str | None = None
+    cost_usd: float = 0.0
+    hedge: bool = False
+
+
 class ChunkProcessing(_Model):
     index: int
     span: Span
@@ -195,6 +209,7 @@ class ChunkProcessing(_Model):
     latency_ms: int = 0
     error: str | None = None
     prompt_version: str | None = None
+    attempt_log: list[AttemptRecord] = Field(default_factory=list)
 
 
 class ProcessingTotals(_Model):

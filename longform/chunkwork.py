@@ -24,8 +24,7 @@ from longform.services import Services
 from longform.store import queries
 from longform.store.models import ChunkRow, ChunkStatus, utcnow
 from providers.base import AnalysisTask, Provider
-from providers.errors import ProviderError
-from providers.routing import candidates
+from providers.scheduler import Attempt, JobPolicy, chunk_info
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -54,6 +53,7 @@ class ChunkWorker:
         backend: IngestBackend[Any],
         task: AnalysisTask,
         options: JobOptions,
+        policy: JobPolicy,
         *,
         is_cancelled: Callable[[str], bool],
     ) -> None:
@@ -62,6 +62,8 @@ class ChunkWorker:
         self.task = task
         self.options = options
         self.is_cancelled = is_cancelled
+        self.policy = policy
+        self._in_flight_usd = 0.0  # estimated cost of chunks being analysed: budget guard
 
     async def drain(self, job_id: str) -> None:
         """Analyse chunks until none is claimable, `chunk_concurrency` at a time."""
@@ -107,28 +109,37 @@ class ChunkWorker:
             message = f"internal error: {type(exc).__name__}: {exc}"
             await asyncio.to_thread(self._record_error, job_id, row, message, False, None)
             return
-        ordered, trail = candidates(chunk, self.options.providers, self.services.providers)
-        retryable = False
-        for candidate in ordered:
-            try:
-                result = await candidate.provider.analyze(chunk, self.task)
-            except ProviderError as exc:
-                trail.append(f"{candidate.provider.name} failed ({exc.reason}): {exc.message}")
-                retryable = exc.retryable
-                continue
-            except Exception as exc:  # a provider bug: try the next one, keep the trace
-                log.exception("provider %s crashed on chunk %s", candidate.provider.name, row.idx)
-                trail.append(f"{candidate.provider.name} crashed: {type(exc).__name__}: {exc}")
-                retryable = False
-                continue
-            reason = " → ".join([*trail, candidate.reason])
+        info = await asyncio.to_thread(chunk_info, chunk)
+        spent = await asyncio.to_thread(self._spent, job_id)
+        decision = self.services.scheduler.decide(info, self.policy, spent + self._in_flight_usd)
+        self._in_flight_usd += decision.estimated_cost_usd
+        try:
+            outcome = await self.services.scheduler.run(chunk, self.task, decision)
+        finally:
+            self._in_flight_usd -= decision.estimated_cost_usd
+        trail = [_attempt(a) for a in outcome.attempts]
+        if outcome.result is not None:
             latency_ms = int((time.monotonic() - started) * 1000)
-            await asyncio.to_thread(self._record_result, job_id, row, result, latency_ms, reason)
+            await asyncio.to_thread(
+                self._record_result, job_id, row, outcome.result, latency_ms, outcome.reason, trail
+            )
             return
-        retry = retryable and row.attempts < self.services.settings.chunk_max_attempts
-        last = ordered[-1].provider if ordered else None
-        message = "; ".join(trail) or "no provider can take this chunk"
-        await asyncio.to_thread(self._record_error, job_id, row, message, retry, last)
+        # Every candidate failed. Only an outage of the last resort (the local pool died)
+        # is worth another attempt later; anything else is a gap with its reason.
+        last = outcome.attempts[-1] if outcome.attempts else None
+        retry = (
+            last is not None
+            and last.outcome == "failed"
+            and row.attempts < self.services.settings.chunk_max_attempts
+        )
+        provider = self.services.providers.get(last.provider) if last else None
+        await asyncio.to_thread(
+            self._record_error, job_id, row, outcome.reason, retry, provider, trail
+        )
+
+    def _spent(self, job_id: str) -> float:
+        with self.services.sessions() as session:
+            return queries.job_cost(session, job_id)
 
     async def _payload(self, job_id: str, row: ChunkRow) -> Chunk:
         blobs = self.services.blobs
@@ -168,7 +179,13 @@ class ChunkWorker:
         return chunk.model_copy(update={"parts": parts})
 
     def _record_result(
-        self, job_id: str, row: ChunkRow, result: ChunkResult, latency_ms: int, reason: str
+        self,
+        job_id: str,
+        row: ChunkRow,
+        result: ChunkResult,
+        latency_ms: int,
+        reason: str,
+        trail: list[dict[str, Any]],
     ) -> None:
         values: dict[str, Any] = {
             "result": result.model_dump(mode="json"),
@@ -177,6 +194,7 @@ class ChunkWorker:
             "reason": reason,
             "latency_ms": latency_ms,
             "cost_usd": result.cost_usd,
+            "trail": trail,
             "error": None,
             "finished_at": utcnow(),
         }
@@ -195,7 +213,13 @@ class ChunkWorker:
             session.commit()
 
     def _record_error(
-        self, job_id: str, row: ChunkRow, message: str, retry: bool, provider: Provider | None
+        self,
+        job_id: str,
+        row: ChunkRow,
+        message: str,
+        retry: bool,
+        provider: Provider | None,
+        trail: list[dict[str, Any]] | None = None,
     ) -> None:
         status = ChunkStatus.PENDING if retry else ChunkStatus.FAILED
         values: dict[str, Any] = {
@@ -203,6 +227,7 @@ class ChunkWorker:
             "provider": provider.name if provider else None,
             "model": provider.model if provider else None,
             "reason": "every candidate failed" if provider else "not analysed",
+            "trail": trail,
         }
         if not retry:
             values["finished_at"] = utcnow()
@@ -214,3 +239,17 @@ class ChunkWorker:
                     session, job_id, event, index=row.idx, attempts=row.attempts, error=message
                 )
             session.commit()
+
+
+def _attempt(attempt: Attempt) -> dict[str, Any]:
+    return {
+        "provider": attempt.provider,
+        "model": attempt.model,
+        "outcome": attempt.outcome,
+        "latency_ms": attempt.latency_ms,
+        "wait_ms": attempt.wait_ms,
+        "error": attempt.error,
+        "message": attempt.message,
+        "cost_usd": attempt.cost_usd,
+        "hedge": attempt.hedge,
+    }

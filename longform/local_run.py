@@ -13,9 +13,10 @@ from rich.table import Table
 
 from analysis.render import FormatNotApplicable, render
 from analysis.schema import Report
-from ingest.backend import IngestLimits, open_backend
 from ingest.errors import IngestError
+from ingest.types import Span
 from longform.config import Settings
+from longform.options import JobOptions
 from longform.runners.inprocess import InProcessRunner
 from longform.services import Services, build_services
 from longform.store import queries
@@ -142,25 +143,34 @@ def _print_outcome(report: Report, status: JobStatus) -> None:
         console.print(f"[yellow]gap[/yellow] {gap.span.label()}: {gap.reason}")
 
 
-def _dry_run(services: Services, sha256: str, size: int, head: bytes, options: object) -> int:
-    settings = services.settings
-    media_type = detect_type(head, size)
-    password = getattr(options, "password", None)
-    limits = IngestLimits(max_pages=settings.max_pages, ocr_languages=settings.ocr_languages)
-    path = services.blobs.source_path(sha256)
+def _dry_run(services: Services, sha256: str, size: int, head: bytes, options: JobOptions) -> int:
+    from longform.estimates import estimate_source
+
     started = time.monotonic()
-    with open_backend(
-        path, media_type, password=password.get_secret_value() if password else None, limits=limits
-    ) as backend:
-        probe = backend.probe()
-        plans = backend.plan(settings.chunk_budget())
-    table = Table(title=f"plan: {len(plans)} chunks ({time.monotonic() - started:.1f} s)")
-    for column in ("chunk", "span", "tokens (est.)", "provider", "cost (est.)"):
+    plan = estimate_source(services, sha256, detect_type(head, size), options)
+    totals = plan["totals"]
+    title = (
+        f"plan: {totals['chunks']} chunks, est. ${totals['cost_usd']:.4f} "
+        f"(${totals['cost_low_usd']:.4f}–${totals['cost_high_usd']:.4f}), "
+        f"{time.monotonic() - started:.1f} s"
+    )
+    table = Table(title=title)
+    for column in ("chunk", "span", "provider", "model", "tokens in/out", "cost (est.)", "why"):
         table.add_column(column)
-    for plan in plans:
-        table.add_row(str(plan.index), plan.span.label(), str(plan.token_estimate), "local", "$0")
-    console.print(probe.model_dump_json(exclude={"text_layer_pages", "page_chars"}))
+    for chunk in plan["chunks"]:
+        table.add_row(
+            str(chunk["index"]),
+            Span.model_validate(chunk["span"]).label(),
+            chunk["provider"],
+            chunk["model"],
+            f"{chunk['input_tokens']:,}/{chunk['output_tokens']:,}",
+            f"${chunk['cost_usd']:.4f}",
+            chunk["reason"],
+        )
     console.print(table)
+    if plan["refusal"]:
+        console.print(f"[red]refused[/red]: {plan['refusal']}")
+        return 2
     return 0
 
 

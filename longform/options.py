@@ -14,6 +14,8 @@ from pydantic import (
     field_serializer,
 )
 
+from providers.scheduler import JobPolicy
+
 
 def _http_url(value: str) -> str:
     HttpUrl(value)  # validates scheme and host; we keep the string as given
@@ -44,3 +46,18 @@ class JobOptions(BaseModel):
         shown = self.model_dump(mode="json", exclude={"password"})
         shown["password_set"] = self.password is not None
         return shown
+
+
+def job_policy(
+    options: JobOptions, *, pages: int | None = None, duration_s: float | None = None
+) -> JobPolicy:
+    """The scheduler's view of a job: its routing options and the source's size."""
+    return JobPolicy(
+        policy=options.policy,
+        languages=tuple(options.languages),
+        regions=tuple(options.regions),
+        budget_usd=options.budget_usd,
+        providers=tuple(options.providers),
+        pages=pages,
+        duration_s=duration_s,
+    )

@@ -19,7 +19,7 @@ from ingest.backend import IngestBackend, IngestLimits, open_backend
 from ingest.errors import IngestError
 from ingest.types import MediaType
 from longform.chunkwork import ChunkWorker
-from longform.options import JobOptions
+from longform.options import JobOptions, job_policy
 from longform.reporting import build_and_store_report
 from longform.services import Services
 from longform.store import queries
@@ -144,11 +144,15 @@ class Pipeline:
 
     async def _analyze(self, job_id: str, backend: IngestBackend[Any], job: Job) -> None:
         await self._db(self._set_stage, job_id, JobStage.ANALYZING)
+        job = await self._db(self._load, job_id)  # now with the probe's size
         options = JobOptions.model_validate(job.options)
         task = AnalysisTask(
             languages=options.languages, source_filename=job.filename, policy=options.policy
         )
-        worker = ChunkWorker(self.services, backend, task, options, is_cancelled=self._cancelled)
+        policy = job_policy(options, pages=job.pages, duration_s=job.duration_s)
+        worker = ChunkWorker(
+            self.services, backend, task, options, policy, is_cancelled=self._cancelled
+        )
         while True:
             await worker.drain(job_id)
             counts = await self._db(self._counts, job_id)

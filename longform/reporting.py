@@ -12,7 +12,15 @@ from sqlalchemy.orm import Session, defer
 
 from analysis.aggregate import aggregate
 from analysis.render import render_json
-from analysis.schema import ChunkProcessing, ChunkResult, CustodyEvent, Gap, Report, Source
+from analysis.schema import (
+    AttemptRecord,
+    ChunkProcessing,
+    ChunkResult,
+    CustodyEvent,
+    Gap,
+    Report,
+    Source,
+)
 from analysis.vectors import Embedder
 from ingest.types import Span
 from longform.services import Services
@@ -157,6 +165,7 @@ def _processing_row(row: ChunkRow, result: ChunkResult | None) -> ChunkProcessin
         latency_ms=row.latency_ms,
         error=row.error,
         prompt_version=result.prompt_version if result else None,
+        attempt_log=[AttemptRecord.model_validate(a) for a in row.trail or []],
     )
 
 

@@ -21,6 +21,7 @@ from longform.store.db import make_engine, migrate, session_factory
 from providers.base import Provider
 from providers.local import LocalProvider
 from providers.registry import configured_providers
+from providers.scheduler import Scheduler
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Services:
     sessions: sessionmaker[Session]
     blobs: BlobStore
     providers: dict[str, Provider]
+    scheduler: Scheduler = field(init=False)
     # PDFium is not thread-safe: every ingest call runs on this one thread.
     ingest_executor: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest")
@@ -41,6 +43,10 @@ class Services:
     worker_id: str = field(
         default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     )
+
+    def __post_init__(self) -> None:
+        # One scheduler per process: provider health and rate limits are not per job.
+        self.scheduler = Scheduler(self.providers)
 
     async def aclose(self) -> None:
         if self.owns_providers:

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from ingest.sniff import sniff_media_type
 from ingest.types import MediaType
-from longform.options import JobOptions
+from longform.options import JobOptions, job_policy
 from longform.services import Services
 from longform.store import queries
 
@@ -67,6 +67,9 @@ def create_job(
             f"options.providers names {', '.join(unknown)}, which this server has no key or "
             f"URL for (configured: {configured})",
         )
+    refusal = services.scheduler.refusal(job_policy(options))
+    if refusal is not None:
+        raise SubmissionError(422, "unservable", refusal)
     with services.sessions() as session:
         job = queries.create_job(
             session,

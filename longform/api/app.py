@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from longform.api.deps import hash_key
 from longform.api.errors import install_error_handlers
-from longform.api.routes import jobs, system
+from longform.api.routes import estimates, jobs, system
 from longform.config import Settings
 from longform.runners.inprocess import InProcessRunner
 from longform.services import Services, build_services
@@ -43,5 +43,6 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     install_error_handlers(app)
     app.include_router(jobs.router)
+    app.include_router(estimates.router)
     app.include_router(system.router)
     return app

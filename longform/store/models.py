@@ -132,6 +132,7 @@ class ChunkRow(Base):
     model: Mapped[str | None] = mapped_column(String(256), default=None)
     reason: Mapped[str | None] = mapped_column(Text, default=None)
     result: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    trail: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=None)
     error: Mapped[str | None] = mapped_column(Text, default=None)
     latency_ms: Mapped[int] = mapped_column(Integer, default=0)
     cost_usd: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")

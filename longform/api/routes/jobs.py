@@ -56,7 +56,7 @@ async def submit_job(
             options=options,
         )
     except SubmissionError as exc:
-        await asyncio.to_thread(_drop_orphan_source, services, upload.sha256)
+        await asyncio.to_thread(drop_orphan_source, services, upload.sha256)
         raise ApiError(exc.status, exc.code, exc.message) from exc
     await runner.submit(job_id)
     return JobCreated(id=job_id, status=JobStatus.QUEUED.value, links=links(job_id))
@@ -191,7 +191,7 @@ def _purge(services: Services, job_id: str) -> bool:
     return True
 
 
-def _drop_orphan_source(services: Services, sha256: str) -> None:
+def drop_orphan_source(services: Services, sha256: str) -> None:
     with services.sessions() as session:
         if session.get(Asset, sha256) is None:
             services.blobs.delete_source(sha256)

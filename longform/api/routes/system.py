@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter
@@ -54,8 +55,10 @@ def report_schema() -> dict[str, Any]:
 @router.get("/v1/providers", summary="Configured providers and their capabilities")
 def providers(services: ServicesDep, _tenant: TenantDep) -> dict[str, Any]:
     listed = []
+    health = services.scheduler.health()
     for provider in services.providers.values():
         caps = provider.capabilities
+        live = health.get(provider.name)
         listed.append(
             {
                 "name": provider.name,
@@ -64,6 +67,7 @@ def providers(services: ServicesDep, _tenant: TenantDep) -> dict[str, Any]:
                 "modalities": sorted(caps.modalities),
                 "regions": sorted(caps.regions),
                 "context_tokens": caps.context_tokens,
+                "health": asdict(live) if live is not None else None,
             }
         )
     return {"providers": listed}
