@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     chunk_concurrency: int = 2  # chunks in flight per process
     local_workers: int = Field(default=2, ge=1)  # analysis processes of the local provider
     chunk_max_attempts: int = 3
+    # Per provider: concurrency, requests_per_minute, tokens_per_minute, token_burst,
+    # breaker_failures, breaker_cooldown_s. JSON, e.g.
+    # LONGFORM_PROVIDER_LIMITS='{"qwen": {"requests_per_minute": 60, "concurrency": 4}}'
+    provider_limits: dict[str, dict[str, float]] = Field(default_factory=dict)
     lease_seconds: float = 120.0
 
     qwen_api_key: SecretStr | None = None

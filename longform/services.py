@@ -9,7 +9,7 @@ import os
 import socket
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from pydantic import SecretStr
 from sqlalchemy import Engine
@@ -21,7 +21,7 @@ from longform.store.db import make_engine, migrate, session_factory
 from providers.base import Provider
 from providers.local import LocalProvider
 from providers.registry import configured_providers
-from providers.scheduler import Scheduler
+from providers.scheduler import ProviderLimits, Scheduler
 
 
 @dataclass
@@ -46,7 +46,10 @@ class Services:
 
     def __post_init__(self) -> None:
         # One scheduler per process: provider health and rate limits are not per job.
-        self.scheduler = Scheduler(self.providers)
+        limits = {
+            name: _limits(name, values) for name, values in self.settings.provider_limits.items()
+        }
+        self.scheduler = Scheduler(self.providers, limits=limits)
 
     async def aclose(self) -> None:
         if self.owns_providers:
@@ -54,6 +57,19 @@ class Services:
                 await provider.aclose()
         self.ingest_executor.shutdown(wait=False, cancel_futures=True)
         self.engine.dispose()
+
+
+def _limits(name: str, values: dict[str, float]) -> ProviderLimits:
+    known = {f.name for f in fields(ProviderLimits)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ValueError(
+            f"LONGFORM_PROVIDER_LIMITS[{name!r}] has unknown keys {unknown}; known: {sorted(known)}"
+        )
+    typed = {
+        k: int(v) if k in ("concurrency", "breaker_failures") else v for k, v in values.items()
+    }
+    return ProviderLimits(**typed)  # type: ignore[arg-type]
 
 
 def _secret(value: SecretStr | None) -> str | None:

@@ -80,13 +80,27 @@ PRICES: Final[tuple[Price, ...]] = (
 
 
 def find_price(provider: str, model: str, region: str, input_tokens: int = 0) -> Price | None:
-    """The row for this call: the first matching tier that holds `input_tokens`."""
-    for row in PRICES:
-        if (row.provider, row.model, row.region) != (provider, model, region):
-            continue
+    """The row for this call: the first matching tier that holds `input_tokens`.
+
+    Past the last tier we know, the last (dearest) tier applies: a call is never priced at 0
+    just because the table stops short of its size. Such rows are marked as extrapolated.
+    """
+    rows = [r for r in PRICES if (r.provider, r.model, r.region) == (provider, model, region)]
+    for row in rows:
         if row.up_to_input_tokens is None or input_tokens <= row.up_to_input_tokens:
             return row
+    if rows:
+        _warn_extrapolated(provider, model, region, input_tokens)
+        return rows[-1]
     return None
+
+
+@functools.lru_cache(maxsize=256)
+def _warn_extrapolated(provider: str, model: str, region: str, input_tokens: int) -> None:
+    log.warning(
+        "%s %s (%s): %d input tokens is past the last known price tier; using that tier",
+        provider, model, region, input_tokens,
+    )  # fmt: skip
 
 
 def cost_usd(provider: str, model: str, region: str, usage: Usage) -> float:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from longform.api.schemas import ChunkError, ErrorBody, JobLinks, JobPublic, Progress
+from longform.api.schemas import (
+    ChunkError,
+    ChunkRouting,
+    ErrorBody,
+    JobLinks,
+    JobPublic,
+    Progress,
+)
 from longform.options import JobOptions
 from longform.store import queries
 from longform.store.models import ChunkStatus, Job
@@ -21,6 +28,19 @@ def job_public(session: Session, job: Job) -> JobPublic:
     errors = [
         ChunkError(index=row.idx, attempts=row.attempts, message=row.error or "")
         for row in queries.chunk_errors(session, job.id)
+    ]
+    chunks = [
+        ChunkRouting(
+            index=row.idx,
+            status=row.status.value,
+            provider=row.provider,
+            model=row.model,
+            reason=row.reason,
+            attempts=row.attempts,
+            attempt_log=row.trail or [],
+            cost_usd=row.cost_usd,
+        )
+        for row in queries.chunk_summaries(session, job.id)
     ]
     error = (
         ErrorBody(code=job.error_code, message=job.error_message or "") if job.error_code else None
@@ -44,6 +64,7 @@ def job_public(session: Session, job: Job) -> JobPublic:
         cost_usd=round(cost, 6),
         error=error,
         errors=errors,
+        chunks=chunks,
         created_at=queries.as_utc(job.created_at) or job.created_at,
         started_at=queries.as_utc(job.started_at),
         finished_at=queries.as_utc(job.finished_at),

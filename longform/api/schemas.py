@@ -25,6 +25,19 @@ class ChunkError(BaseModel):
     message: str
 
 
+class ChunkRouting(BaseModel):
+    """Who analysed a chunk and why: the scheduler's decision and every attempt."""
+
+    index: int
+    status: str
+    provider: str | None
+    model: str | None
+    reason: str | None
+    attempts: int
+    attempt_log: list[dict[str, Any]]
+    cost_usd: float
+
+
 class JobLinks(BaseModel):
     self: str
     report: str
@@ -52,6 +65,7 @@ class JobPublic(BaseModel):
     cost_usd: float
     error: ErrorBody | None
     errors: list[ChunkError]
+    chunks: list[ChunkRouting]
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None

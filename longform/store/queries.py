@@ -118,6 +118,16 @@ def chunk_errors(session: Session, job_id: str) -> Sequence[ChunkRow]:
     ).all()
 
 
+def chunk_summaries(session: Session, job_id: str) -> Sequence[ChunkRow]:
+    """All chunks of a job in order, without their (large) results."""
+    return session.scalars(
+        select(ChunkRow)
+        .where(ChunkRow.job_id == job_id)
+        .order_by(ChunkRow.idx)
+        .options(defer(ChunkRow.result))
+    ).all()
+
+
 def chunks(session: Session, job_id: str) -> Sequence[ChunkRow]:
     return session.scalars(
         select(ChunkRow).where(ChunkRow.job_id == job_id).order_by(ChunkRow.idx)

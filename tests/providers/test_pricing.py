@@ -86,3 +86,11 @@ def test_retry_after_forms() -> None:
     assert parse_retry_after("3") == 3.0
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
     assert parse_retry_after("soon") is None and parse_retry_after(None) is None
+
+
+def test_a_call_past_the_last_known_tier_is_not_free() -> None:
+    from analysis.schema import Usage
+    from providers.pricing import cost_usd
+
+    big = Usage(input_tokens=200_000, output_tokens=1_000)
+    assert cost_usd("qwen", "qwen3-vl-plus", "intl", big) > 0

@@ -100,6 +100,9 @@ async def test_a_failing_provider_falls_back_to_local_and_says_why(
     job, report = outcome["job"], outcome["report"]
     assert job["status"] == "succeeded", job
     (chunk,) = report["processing"]["chunks"]
+    (routing,) = job["chunks"]  # the same decision is visible while polling the job
+    assert routing["provider"] == "local" and routing["reason"] == chunk["reason"]
+    assert [a["provider"] for a in routing["attempt_log"]] == ["qwen", "gemini", "local"]
     assert chunk["provider"] == "local"
     assert "qwen failed (server_error), gemini rejected (safety_block), local ok" in chunk["reason"]
     assert chunk["reason"].endswith("answered by local")

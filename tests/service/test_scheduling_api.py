@@ -91,3 +91,22 @@ async def test_budget_cap_downgrades_later_chunks_and_says_so(
     assert job["cost_usd"] <= options["budget_usd"] * 1.2
     gemini = next(p for p in health if p["name"] == "gemini")
     assert gemini["health"]["requests"] >= len(paid)
+
+
+async def test_provider_limits_come_from_settings(
+    settings: Settings, providers: dict[str, Provider]
+) -> None:
+    from longform.services import build_services
+    from tests.conftest import changed
+
+    limited = changed(
+        settings, provider_limits={"local": {"concurrency": 1, "breaker_failures": 5}}
+    )
+    services = build_services(limited, providers)
+    try:
+        assert services.scheduler.states["local"].limits.concurrency == 1
+        assert services.scheduler.states["local"].limits.breaker_failures == 5
+    finally:
+        await services.aclose()
+    with pytest.raises(ValueError, match="unknown keys"):
+        build_services(changed(settings, provider_limits={"local": {"rpm": 1}}), providers)
