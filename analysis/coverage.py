@@ -10,7 +10,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 
-from analysis.schema import ChunkProcessing, Coverage, Gap, Processing, ProcessingTotals
+from analysis.schema import (
+    ChunkProcessing,
+    Coverage,
+    Gap,
+    Processing,
+    ProcessingTotals,
+    SummaryProcessing,
+)
 from ingest.types import Span
 
 EPSILON_S = 0.001  # spans are rounded to milliseconds; anything shorter is rounding noise
@@ -135,3 +142,18 @@ def build_processing(rows: Iterable[ChunkProcessing]) -> Processing:
         by_provider={name: by_provider[name] for name in sorted(by_provider)},
     )
     return Processing(chunks=chunks, totals=totals)
+
+
+def add_summary(processing: Processing, summary: SummaryProcessing) -> Processing:
+    """`processing` with the summary step's requests counted in the totals and per provider."""
+    totals = processing.totals.model_copy(deep=True)
+    bucket = totals.by_provider.setdefault(summary.provider, dict.fromkeys(_COUNTED, 0))
+    for name in _COUNTED:
+        value = getattr(summary, name)
+        setattr(totals, name, getattr(totals, name) + value)
+        bucket[name] = bucket.get(name, 0) + value
+    totals.cost_usd = round(totals.cost_usd, 6)
+    bucket["cost_usd"] = round(bucket["cost_usd"], 6)
+    bucket["summary_requests"] = summary.requests
+    bucket["summary_cost_usd"] = round(summary.cost_usd, 6)
+    return processing.model_copy(update={"totals": totals, "summary": summary})

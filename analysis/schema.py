@@ -224,9 +224,30 @@ class ProcessingTotals(_Model):
     by_provider: dict[str, dict[str, float]] = Field(default_factory=dict)
 
 
+class SummaryProcessing(_Model):
+    """What writing the summary with the job's provider took (the reduce step's requests).
+
+    Its tokens, cost and time are also counted in `ProcessingTotals` and in the provider's
+    `by_provider` entry (there as `summary_requests` and `summary_cost_usd` too). Absent when
+    the summary is extractive without asking any model.
+    """
+
+    provider: str
+    model: str
+    prompt_version: str | None = None
+    requests: int = 0  # answered requests
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cached_tokens: int = 0
+    cost_usd: float = 0.0
+    latency_ms: int = 0
+    error: str | None = None  # why the rest of the summary fell back to extractive
+
+
 class Processing(_Model):
     chunks: list[ChunkProcessing] = Field(default_factory=list)
     totals: ProcessingTotals
+    summary: SummaryProcessing | None = Field(default=None, exclude_if=lambda v: v is None)
 
 
 class CustodyEvent(_Model):

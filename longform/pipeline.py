@@ -25,7 +25,7 @@ from longform.services import Services
 from longform.store import queries
 from longform.store.models import ChunkRow, ChunkStatus, Job, JobStage, JobStatus, utcnow
 from longform.webhooks import notify
-from providers.base import AnalysisTask
+from providers.base import AnalysisTask, Summarizing
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -53,7 +53,9 @@ class Pipeline:
             await self._probe(job_id, backend)
             await self._plan(job_id, backend)
             await self._analyze(job_id, backend, job)
-            await self._db(build_and_store_report, self.services, job_id)
+            # The report is built in a thread; it asks providers for the summary on this loop.
+            loop = asyncio.get_running_loop()
+            await self._db(build_and_store_report, self.services, job_id, loop)
         except JobCancelled:
             log.info("job %s cancelled", job_id)
         except IngestError as exc:
@@ -163,7 +165,8 @@ class Pipeline:
         await self._db(self._set_stage, job_id, JobStage.AGGREGATING)
         if self.services.one_shot and self.services.owns_providers:
             for provider in self.services.providers.values():
-                await provider.aclose()  # pools restart lazily if anything needs them again
+                if not isinstance(provider, Summarizing):  # the report may still need these
+                    await provider.aclose()  # pools restart lazily if anything needs them again
 
     # ------------------------------------------------------------------ helpers
 

@@ -1,7 +1,12 @@
-"""Turn a job's stored chunk results into its report, and settle the job's final status."""
+"""Turn a job's stored chunk results into its report, and settle the job's final status.
+
+Runs in a worker thread. Given the pipeline's event loop, the summary is written by the job's
+provider through it (`longform.summaries`); without one, or when that fails, it is extractive.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import importlib.util
 import logging
@@ -21,11 +26,13 @@ from analysis.schema import (
     Report,
     Source,
 )
+from analysis.summary import Summarizer
 from analysis.vectors import Embedder
 from ingest.types import Span
 from longform.services import Services
 from longform.store import queries
 from longform.store.models import ChunkRow, ChunkStatus, Job, JobEvent, JobStage, JobStatus, utcnow
+from longform.summaries import SUMMARY_EVENT, model_summarizer, summary_event, with_model_summary
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +45,10 @@ def report_key(job_id: str) -> str:
     return f"jobs/{job_id}/report.json"
 
 
-def build_and_store_report(services: Services, job_id: str) -> None:
+def build_and_store_report(
+    services: Services, job_id: str, loop: asyncio.AbstractEventLoop | None = None
+) -> None:
+    """Build, store and announce the job's report; `loop` runs the providers (see module)."""
     with services.sessions() as session:
         job = session.get(Job, job_id)
         if job is None or job.status.terminal:
@@ -50,8 +60,13 @@ def build_and_store_report(services: Services, job_id: str) -> None:
             .options(defer(ChunkRow.result))
         ).all()
         results = _load_results(session, job_id)
-        report = _build_report(job, rows, results, queries.events(session, job_id))
+        summarizer = model_summarizer(services.providers, job, rows, loop)
+        report = _build_report(job, rows, results, queries.events(session, job_id), summarizer)
         del results
+        if summarizer is not None:
+            report = with_model_summary(report, summarizer)
+            if (detail := summary_event(summarizer)) is not None:
+                queries.add_event(session, job_id, SUMMARY_EVENT, **detail)
         data = render_json(report).encode()
         services.blobs.put(report_key(job_id), data)
         failed = sum(1 for row in rows if row.status is ChunkStatus.FAILED)
@@ -97,6 +112,7 @@ def _build_report(
     rows: Sequence[ChunkRow],
     results: dict[int, ChunkResult],
     events: Sequence[JobEvent],
+    summarizer: Summarizer | None = None,
 ) -> Report:
     processing = [_processing_row(row, results.get(row.idx)) for row in rows]
     source = Source(
@@ -116,6 +132,7 @@ def _build_report(
         extent=extent,
         known_gaps=_unreadable(job),
         embed=local_embedder(len(results)),
+        summarizer=summarizer,
     )
 
 

@@ -6,6 +6,9 @@ parameters are `findings_schema()` and which `tool_choice` forces. The arguments
 validated with `ModelFindings`; invalid ones get one repair round (the validation error is
 sent back as the tool's result and the model is asked again), then the chunk fails with
 `malformed_output`. What differs between servers is data in `Wire`.
+
+`request_text` is the plain variant for the summary step: the same messages without tools,
+answered in `content`; a `length` finish, a content filter or an empty answer is an error.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import base64
 import functools
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +32,7 @@ from providers.llm import FUNCTION_NAME, ModelFindings, Prompt, PromptPart, find
 from providers.retry import with_retries
 
 log = logging.getLogger(__name__)
+_THINKING = re.compile(r"^\s*<think>.*?</think>", re.S)  # reasoning models on some servers
 
 AUDIO_FORMATS = {"audio/wav": "wav", "audio/x-wav": "wav", "audio/mpeg": "mp3", "audio/mp3": "mp3"}
 AUDIO_FORMATS |= {"audio/aac": "aac", "audio/amr": "amr", "audio/3gpp": "3gp", "audio/mp4": "m4a"}
@@ -53,7 +58,7 @@ class Call:
     api_key: str
     model: str
     provider: str
-    chunk_index: int
+    chunk_index: int | None  # None: a request about no one chunk (the summary)
     wire: Wire
     attempts: int = 4
     total_timeout_s: float = 300.0
@@ -92,6 +97,14 @@ def build_body(prompt: Prompt, model: str, wire: Wire) -> dict[str, Any]:
     if wire.stream:
         body["stream_options"] = {"include_usage": True}
     return {**body, **wire.extra}
+
+
+def build_text_body(prompt: Prompt, model: str, wire: Wire) -> dict[str, Any]:
+    """`build_body` without the function: the answer comes back as plain content."""
+    body = build_body(prompt, model, wire)
+    for key in tool_spec():
+        body.pop(key, None)
+    return body
 
 
 def content_parts(parts: list[PromptPart], wire: Wire) -> list[dict[str, Any]]:
@@ -182,6 +195,28 @@ async def request_findings(call: Call, prompt: Prompt) -> tuple[ModelFindings, U
         chunk_index=call.chunk_index,
         reason="malformed_output",
     )
+
+
+async def request_text(call: Call, prompt: Prompt) -> tuple[str, Usage]:
+    """A plain answer (no tools), retried like `request_findings`; never empty or cut short."""
+    body = build_text_body(prompt, call.model, call.wire)
+    done = await with_retries(
+        functools.partial(send, call, body),
+        provider=call.provider,
+        attempts=call.attempts,
+        total_timeout_s=call.total_timeout_s,
+        base_delay_s=call.base_delay_s,
+    )
+    _check_finish(done, call)
+    text = " ".join(_THINKING.sub("", done.content).split())
+    if not text:
+        raise ProviderRejected(
+            "the model answered with no text",
+            provider=call.provider,
+            chunk_index=call.chunk_index,
+            reason="malformed_output",
+        )
+    return text, done.usage
 
 
 def _check_finish(done: Completion, call: Call) -> None:

@@ -57,7 +57,7 @@ def usage_from(raw: dict[str, Any] | None) -> Usage:
     )
 
 
-def parse_completion(body: dict[str, Any], *, provider: str, chunk_index: int) -> Completion:
+def parse_completion(body: dict[str, Any], *, provider: str, chunk_index: int | None) -> Completion:
     """A non-streaming `chat.completion` body."""
     if "error" in body:
         raise event_error(body["error"], provider=provider, chunk_index=chunk_index)
@@ -80,7 +80,7 @@ def parse_completion(body: dict[str, Any], *, provider: str, chunk_index: int) -
 class StreamReader:
     """Accumulates `chat.completion.chunk` events; `feed` returns True at `[DONE]`."""
 
-    def __init__(self, *, provider: str, chunk_index: int) -> None:
+    def __init__(self, *, provider: str, chunk_index: int | None) -> None:
         self.provider = provider
         self.chunk_index = chunk_index
         self.done = Completion()
@@ -126,7 +126,9 @@ class StreamReader:
                 self.done.finish_reason = choice["finish_reason"]
 
 
-async def read_stream(response: httpx.Response, *, provider: str, chunk_index: int) -> Completion:
+async def read_stream(
+    response: httpx.Response, *, provider: str, chunk_index: int | None
+) -> Completion:
     """Read an SSE response to its `[DONE]`; a cut stream is `truncated_stream`."""
     reader = StreamReader(provider=provider, chunk_index=chunk_index)
     try:
@@ -159,7 +161,7 @@ _RETRYABLE_CODES = (
 _SAFETY_CODES = ("data_inspection", "inappropriate", "safety", "content_filter")
 
 
-def event_error(error: Any, *, provider: str, chunk_index: int) -> ProviderError:
+def event_error(error: Any, *, provider: str, chunk_index: int | None) -> ProviderError:
     """An error object found in a body or an SSE event, mapped into the error tree."""
     if isinstance(error, dict):
         message = str(error.get("message") or error)

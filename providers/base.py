@@ -3,6 +3,10 @@
 A provider takes a materialized `Chunk` and an `AnalysisTask` and returns a validated
 `ChunkResult` with absolute spans. Capabilities are data: the scheduler reads them and
 never branches on a provider's name.
+
+`Summarizing` is an optional ability: a provider that can also write one summary from
+several texts (the report's map-reduce summary asks the job's provider for it). The local
+provider does not implement it: a job analysed locally keeps an extractive summary.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from typing import Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
 
-from analysis.schema import ChunkResult
+from analysis.schema import ChunkResult, Usage
 from ingest.types import Chunk
 
 
@@ -49,3 +53,28 @@ class Provider(Protocol):
     async def analyze(self, chunk: Chunk, task: AnalysisTask) -> ChunkResult: ...
 
     async def aclose(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class SummaryResult:
+    """One summary a provider wrote: its text and what the request cost."""
+
+    text: str
+    usage: Usage
+    cost_usd: float
+    model: str
+    prompt_version: str
+    latency_ms: int = 0
+
+
+@runtime_checkable
+class Summarizing(Protocol):
+    """A provider that writes one summary of at most `limit_words` words from `texts`.
+
+    One plain request (no tools, no schema); a cut answer (`length`), a safety block or an
+    empty answer raises a `ProviderError` like `analyze` does, so the caller can fall back.
+    """
+
+    name: str
+
+    async def summarize(self, texts: list[str], *, limit_words: int) -> SummaryResult: ...

@@ -6,7 +6,8 @@ valid JSON for the schema). Media go inline (base64) while the request stays und
 referenced by URI, with `videoMetadata` offsets so an uploaded file can serve several chunks.
 Every HTTP call runs under `providers.retry.with_retries` (the one retry layer) with its own
 timeout; errors are mapped by `providers.httpclient.map_http_errors`, which reads Gemini's
-`RetryInfo.retryDelay` on a 429. Wire mapping: `providers.gemini_wire`.
+`RetryInfo.retryDelay` on a 429. Wire mapping: `providers.gemini_wire`. `summarize` (the
+report's reduce step) is one plain-text generateContent call under the same retries.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import httpx
 
 from analysis.schema import ChunkResult, Usage
 from ingest.types import Chunk
-from providers.base import AnalysisTask, Capabilities
+from providers.base import AnalysisTask, Capabilities, SummaryResult
 from providers.errors import ConfigError, ProviderRejected, ProviderUnavailable
 from providers.gemini_files import FileCache, UploadSettings
 from providers.gemini_wire import (
@@ -34,9 +35,17 @@ from providers.gemini_wire import (
     generate_body,
     parse_answer,
     repair_turns,
+    text_body,
 )
 from providers.httpclient import build_client, guard_url, raise_for_status
-from providers.llm import ModelFindings, Prompt, PromptPart, build_prompt, findings_to_result
+from providers.llm import (
+    ModelFindings,
+    Prompt,
+    PromptPart,
+    build_prompt,
+    build_summary_prompt,
+    findings_to_result,
+)
 from providers.pricing import cost_usd
 from providers.retry import with_retries
 
@@ -181,6 +190,28 @@ class GeminiProvider:
         result.notes.extend(notes)
         return result
 
+    async def summarize(self, texts: list[str], *, limit_words: int) -> SummaryResult:
+        """One plain-text request; a block, MAX_TOKENS or an empty answer is an error."""
+        started = time.perf_counter()
+        prompt = build_summary_prompt(texts, limit_words)
+        body = text_body(
+            prompt, max_output_tokens=self.max_output_tokens, temperature=self.temperature
+        )
+        answer = await self._retrying(lambda: self._generate(body, None))
+        text = " ".join(answer.text.split())
+        if not text:
+            raise ProviderRejected(
+                "the model answered with no text", provider=self.name, reason="malformed_output"
+            )
+        return SummaryResult(
+            text=text,
+            usage=answer.usage,
+            cost_usd=cost_usd(self.name, self.model, REGION, answer.usage),
+            model=self.model,
+            prompt_version=prompt.version,
+            latency_ms=round((time.perf_counter() - started) * 1000),
+        )
+
     def _supported(self, prompt: Prompt) -> tuple[Prompt, list[str]]:
         """The prompt without media in formats Gemini does not take, and a note for each."""
         kept: list[PromptPart] = []
@@ -234,7 +265,7 @@ class GeminiProvider:
                 reason="malformed_output",
             ) from exc
 
-    async def _generate(self, body: dict[str, Any], chunk: int) -> Answer:
+    async def _generate(self, body: dict[str, Any], chunk: int | None) -> Answer:
         url = f"{self.base_url}/v1beta/models/{self.model}:generateContent"
         guard_url(url, provider=self.name)
         with gemini_errors(self.name, chunk):

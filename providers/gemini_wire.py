@@ -3,7 +3,8 @@
 Request: the stable system text and instructions go in `systemInstruction`, the chunk's
 parts in one user turn (text, `inlineData` base64, or `fileData` for uploaded files, with
 `videoMetadata` offsets on video), and `generationConfig` asks for
-`responseMimeType: application/json` with the findings schema as `responseJsonSchema`.
+`responseMimeType: application/json` with the findings schema as `responseJsonSchema`
+(`text_body`, for the summary step, asks for plain text instead).
 
 Response: `promptFeedback.blockReason` and safety finish reasons are `safety_block`,
 MAX_TOKENS is `length` (never a silently short result), any other non-STOP finish is
@@ -41,6 +42,7 @@ __all__ = [
     "generate_body",
     "parse_answer",
     "repair_turns",
+    "text_body",
 ]
 
 SAFETY_FINISHES: Final = frozenset(
@@ -110,6 +112,15 @@ def generate_body(
     }
 
 
+def text_body(prompt: Prompt, *, max_output_tokens: int, temperature: float) -> dict[str, Any]:
+    """A generateContent body for a plain-text answer: text parts only, no response schema."""
+    body = generate_body(prompt, {}, max_output_tokens=max_output_tokens, temperature=temperature)
+    config = body["generationConfig"]
+    for key in ("responseMimeType", "responseJsonSchema"):
+        config.pop(key)
+    return body
+
+
 def response_schema() -> dict[str, Any]:
     """`findings_schema()` as given: it already keeps to the subset Gemini accepts."""
     return findings_schema()
@@ -163,7 +174,7 @@ class Answer:
             raise ValueError(f"does not match the schema: {exc}") from exc
 
 
-def parse_answer(body: Any, *, provider: str, chunk_index: int) -> Answer:
+def parse_answer(body: Any, *, provider: str, chunk_index: int | None) -> Answer:
     """The answer of a 200 response, or ProviderRejected for a block or a cut-short reply."""
     where: dict[str, Any] = {"provider": provider, "chunk_index": chunk_index}
     if not isinstance(body, dict):

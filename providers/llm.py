@@ -8,6 +8,10 @@ which `findings_to_result` then checks and converts to a `ChunkResult`.
 
 `PROMPT_VERSION` names the template; change it whenever the text below changes, because
 reports record which template produced them.
+
+`build_summary_prompt` is the reduce step's plain request (no function, no schema): the stable
+system text and instructions first, then the word limit, then the numbered texts.
+`SUMMARY_PROMPT_VERSION` names that template.
 """
 
 from __future__ import annotations
@@ -23,14 +27,17 @@ from providers.base import AnalysisTask
 __all__ = [
     "FUNCTION_NAME",
     "PROMPT_VERSION",
+    "SUMMARY_PROMPT_VERSION",
     "ModelFindings",
     "Prompt",
     "PromptPart",
     "build_prompt",
+    "build_summary_prompt",
     "findings_schema",
     "findings_to_result",
 ]
 
+SUMMARY_PROMPT_VERSION: Final = "summary-v1"  # bump whenever the summary texts below change
 FUNCTION_NAME: Final = "record_findings"  # not "search": DashScope reserves that name
 
 PartKind = Literal["text", "image", "audio", "video"]
@@ -63,6 +70,18 @@ mentions (page or time, and the verbatim quote).
 - Media only: transcript segments (who spoke, what was said, start_s/end_s), scenes \
 (what is shown), onscreen_text (text visible in frames).
 Leave a list empty when nothing applies. Do not invent content."""
+
+
+SUMMARY_SYSTEM: Final = (
+    "You write faithful, concise summaries of long documents, recordings and videos from "
+    "summaries of their parts."
+)
+
+SUMMARY_INSTRUCTIONS: Final = """\
+Summarise the numbered summaries that follow, which describe consecutive parts of one \
+source in order, as one continuous summary in plain prose. Do not invent facts; keep names, dates \
+and amounts exactly as written. Answer with the summary alone: no heading, no list, no \
+preamble, no commentary."""
 
 
 @dataclass
@@ -149,3 +168,17 @@ def _content(part: ChunkPart) -> list[PromptPart]:
         PromptPart("text", text=marker, start_s=start, end_s=end),
         PromptPart(part.kind, path=part.path, mime=part.mime, start_s=start, end_s=end),
     ]
+
+
+def build_summary_prompt(texts: list[str], limit_words: int) -> Prompt:
+    """The stable system text and instructions, then the word limit, then the texts."""
+    parts = [PromptPart("text", text=f"Write at most {limit_words} words.")]
+    parts += [
+        PromptPart("text", text=f"[{n}] {' '.join(t.split())}") for n, t in enumerate(texts, 1)
+    ]
+    return Prompt(
+        system=SUMMARY_SYSTEM,
+        instructions=SUMMARY_INSTRUCTIONS,
+        parts=parts,
+        version=SUMMARY_PROMPT_VERSION,
+    )

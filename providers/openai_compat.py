@@ -4,7 +4,8 @@ Configured by base URL, key and model (LONGFORM_OPENAI_COMPAT_BASE_URL / _API_KE
 Text and images are always sent; audio (`input_audio`, raw base64) and video (`video_url`
 data URLs) only when the server is declared to take them, because the portable core of the
 format is text and images (PROVIDERS.md C). Usage and cost: such servers are usually
-self-hosted, so the price table knows no rows for them and the cost is 0.
+self-hosted, so the price table knows no rows for them and the cost is 0. `summarize` (the
+report's reduce step) asks the same model for plain prose.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ import httpx
 
 from analysis.schema import ChunkResult
 from ingest.types import Chunk
-from providers._openai_compat import Call, Wire, request_findings
-from providers.base import AnalysisTask, Capabilities
+from providers._openai_compat import Call, Wire, request_findings, request_text
+from providers.base import AnalysisTask, Capabilities, SummaryResult
 from providers.errors import ConfigError, ProviderRejected
 from providers.httpclient import build_client
-from providers.llm import build_prompt, findings_to_result
+from providers.llm import build_prompt, build_summary_prompt, findings_to_result
 from providers.pricing import cost_usd
 
 __all__ = ["OpenAICompatProvider"]
@@ -90,18 +91,7 @@ class OpenAICompatProvider:
                 chunk_index=chunk.index,
                 reason="unsupported_input",
             )
-        call = Call(
-            client=self.client,
-            url=f"{self.base_url}/chat/completions",
-            api_key=self.api_key,
-            model=self.model,
-            provider=self.name,
-            chunk_index=chunk.index,
-            wire=self.wire,
-            attempts=self.attempts,
-            total_timeout_s=self.total_timeout_s,
-        )
-        findings, usage = await request_findings(call, prompt)
+        findings, usage = await request_findings(self._call(chunk.index), prompt)
         return findings_to_result(
             chunk,
             findings,
@@ -110,6 +100,33 @@ class OpenAICompatProvider:
             usage=usage,
             cost_usd=cost_usd(self.name, self.model, self.region, usage),
             latency_ms=round((time.perf_counter() - started) * 1000),
+        )
+
+    async def summarize(self, texts: list[str], *, limit_words: int) -> SummaryResult:
+        """One plain request to the model; errors as in `analyze`."""
+        started = time.perf_counter()
+        prompt = build_summary_prompt(texts, limit_words)
+        text, usage = await request_text(self._call(None), prompt)
+        return SummaryResult(
+            text=text,
+            usage=usage,
+            cost_usd=cost_usd(self.name, self.model, self.region, usage),
+            model=self.model,
+            prompt_version=prompt.version,
+            latency_ms=round((time.perf_counter() - started) * 1000),
+        )
+
+    def _call(self, chunk_index: int | None) -> Call:
+        return Call(
+            client=self.client,
+            url=f"{self.base_url}/chat/completions",
+            api_key=self.api_key,
+            model=self.model,
+            provider=self.name,
+            chunk_index=chunk_index,
+            wire=self.wire,
+            attempts=self.attempts,
+            total_timeout_s=self.total_timeout_s,
         )
 
     async def aclose(self) -> None:

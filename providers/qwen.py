@@ -11,6 +11,7 @@ One model per modality, because no single Qwen model takes everything:
 
 A video chunk with keyframes and audio is asked twice (VL, then Omni) and the findings are
 merged; usage and cost add up. The wire format itself lives in `providers._openai_compat`.
+`summarize` (the report's reduce step) asks the text model for plain prose.
 """
 
 from __future__ import annotations
@@ -25,12 +26,12 @@ import httpx
 from analysis.schema import ChunkResult, Usage
 from ingest.types import Chunk
 from providers._findings import ModelFindings, merge_findings
-from providers._openai_compat import Call, Wire, request_findings
+from providers._openai_compat import Call, Wire, request_findings, request_text
 from providers._openai_parse import sum_usage
-from providers.base import AnalysisTask, Capabilities
+from providers.base import AnalysisTask, Capabilities, SummaryResult
 from providers.errors import ConfigError, ProviderRejected
 from providers.httpclient import build_client
-from providers.llm import Prompt, build_prompt, findings_to_result
+from providers.llm import Prompt, build_prompt, build_summary_prompt, findings_to_result
 from providers.pricing import cost_usd
 
 __all__ = ["KEY_ENV", "REGIONS", "QwenModels", "QwenProvider", "frame_limits", "region_url"]
@@ -150,17 +151,7 @@ class QwenProvider:
         requests = self._plan(build_prompt(chunk, task), chunk)
         found: list[ModelFindings] = []
         for req in requests:
-            call = Call(
-                client=self.client,
-                url=f"{self.base_url}/chat/completions",
-                api_key=self.api_key,
-                model=req.model,
-                provider=self.name,
-                chunk_index=chunk.index,
-                wire=req.wire,
-                attempts=self.attempts,
-                total_timeout_s=self.total_timeout_s,
-            )
+            call = self._call(req.model, req.wire, chunk.index)
             findings, req.usage = await request_findings(call, req.prompt)
             found.append(findings)
         return findings_to_result(
@@ -171,6 +162,34 @@ class QwenProvider:
             usage=sum_usage(r.usage for r in requests),
             cost_usd=sum(cost_usd(self.name, r.model, self.region, r.usage) for r in requests),
             latency_ms=round((time.perf_counter() - started) * 1000),
+        )
+
+    async def summarize(self, texts: list[str], *, limit_words: int) -> SummaryResult:
+        """One plain request to the text model (thinking off); errors as in `analyze`."""
+        started = time.perf_counter()
+        prompt = build_summary_prompt(texts, limit_words)
+        wire = Wire(max_tokens=self.max_tokens, extra={"enable_thinking": False})
+        text, usage = await request_text(self._call(self.models.text, wire, None), prompt)
+        return SummaryResult(
+            text=text,
+            usage=usage,
+            cost_usd=cost_usd(self.name, self.models.text, self.region, usage),
+            model=self.models.text,
+            prompt_version=prompt.version,
+            latency_ms=round((time.perf_counter() - started) * 1000),
+        )
+
+    def _call(self, model: str, wire: Wire, chunk_index: int | None) -> Call:
+        return Call(
+            client=self.client,
+            url=f"{self.base_url}/chat/completions",
+            api_key=self.api_key,
+            model=model,
+            provider=self.name,
+            chunk_index=chunk_index,
+            wire=wire,
+            attempts=self.attempts,
+            total_timeout_s=self.total_timeout_s,
         )
 
     def _plan(self, prompt: Prompt, chunk: Chunk) -> list[_Request]:

@@ -103,8 +103,14 @@ def chunk_counts(session: Session, job_id: str) -> dict[ChunkStatus, int]:
 
 
 def job_cost(session: Session, job_id: str) -> float:
+    """The chunks' cost plus what writing the summary cost (its `summary.written` event)."""
     total = session.scalar(select(func.sum(ChunkRow.cost_usd)).where(ChunkRow.job_id == job_id))
-    return float(total or 0.0)
+    summaries = session.scalars(
+        select(JobEvent.detail).where(
+            JobEvent.job_id == job_id, JobEvent.event == "summary.written"
+        )
+    )
+    return float(total or 0.0) + sum(float(d.get("cost_usd") or 0.0) for d in summaries)
 
 
 def chunk_errors(session: Session, job_id: str) -> Sequence[ChunkRow]:

@@ -4,7 +4,9 @@ A real HTTP server on 127.0.0.1 in a background thread (real sockets, real SSE).
 requests the way the real service does (`dashscope_checks`), answers the forced function
 with arguments generated from the schema it was sent (`dashscope_answer`), streams when
 asked (usage in the last chunk, then `data: [DONE]`), reports cached tokens when a request
-repeats an earlier prefix, and injects faults from a queue, one per request:
+repeats an earlier prefix, and injects faults from a queue, one per request. A request
+without tools (the summary step) is answered in plain content (`tests.fakes.summary`).
+Faults:
 
     rate_limit(retry_after="0")  429 with Retry-After (seconds or an HTTP-date)
     billing_429                  429 "Prepaid Bill Overdue" (not retryable)
@@ -15,6 +17,7 @@ repeats an earlier prefix, and injects faults from a queue, one per request:
     cut_stream                   SSE that stops without `data: [DONE]`
     sse_error                    partial SSE, then `data: {"error": …data_inspection_failed}`
     length                       finish_reason "length"
+    content_filter               finish_reason "content_filter" (plain answers)
     bad_citations                pages outside the chunk, quotes that are on no page
 """
 
@@ -30,8 +33,9 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from tests.fakes.dashscope_answer import generate
+from tests.fakes.dashscope_answer import generate, user_texts
 from tests.fakes.dashscope_checks import check_request, error_body
+from tests.fakes.summary import plain_summary
 
 API_KEY = "sk-fake-dashscope"
 PREFIX = "/compatible-mode/v1"
@@ -125,41 +129,70 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, body: dict[str, Any], fault: Fault | None) -> None:
         kind = fault.kind if fault else ""
-        fake = self.server.fake
+        if not body.get("tools"):
+            return self._plain(body, kind)
         schema = body["tools"][0]["function"]["parameters"]
         arguments = json.dumps(generate(schema, body, bad=kind == "bad_citations"))
         if kind == "malformed_json":
             arguments = arguments[: len(arguments) // 2] + "}}, oops"
         if kind == "invalid_arguments":
             arguments = json.dumps({"topics": "not a list"})
-        prompt_tokens, completion_tokens = len(json.dumps(body)) // 4, len(arguments) // 4
-        usage = {
+        usage = self._usage(body, arguments)
+        finish = "length" if kind == "length" else "tool_calls"
+        if body.get("stream"):
+            third = max(1, len(arguments) // 3)
+            pieces = [arguments[i : i + third] for i in range(0, len(arguments), third)]
+            deltas = [
+                {"tool_calls": [_tool_call(piece) if n == 0 else _more_arguments(piece)]}
+                for n, piece in enumerate(pieces)
+            ]
+            return self._stream(body, deltas, finish, usage, kind)
+        call = _tool_call(arguments)
+        message = {"role": "assistant", "content": "", "tool_calls": [call]}
+        self._complete(body, message, finish, usage)
+
+    def _plain(self, body: dict[str, Any], kind: str) -> None:
+        """A request without tools: the deterministic summary of its numbered texts."""
+        text = plain_summary(user_texts(body))
+        finish = {"length": "length", "content_filter": "content_filter"}.get(kind, "stop")
+        if kind == "length":
+            text = text[: len(text) // 2]
+        usage = self._usage(body, text)
+        if body.get("stream"):
+            half = max(1, len(text) // 2)
+            deltas = [{"content": text[i : i + half]} for i in range(0, len(text), half)]
+            return self._stream(body, deltas, finish, usage, kind)
+        self._complete(body, {"role": "assistant", "content": text}, finish, usage)
+
+    def _usage(self, body: dict[str, Any], answer: str) -> dict[str, Any]:
+        prompt_tokens, completion_tokens = len(json.dumps(body)) // 4, len(answer) // 4
+        return {
             "prompt_tokens": prompt_tokens,
             "completion_tokens": completion_tokens,
             "total_tokens": prompt_tokens + completion_tokens,
-            "prompt_tokens_details": {"cached_tokens": fake.cached_tokens(body)},
+            "prompt_tokens_details": {"cached_tokens": self.server.fake.cached_tokens(body)},
         }
-        finish = "length" if kind == "length" else "tool_calls"
-        if body.get("stream"):
-            return self._stream(body, arguments, finish, usage, kind)
-        call = _tool_call(arguments)
-        message = {"role": "assistant", "content": "", "tool_calls": [call]}
+
+    def _complete(
+        self, body: dict[str, Any], message: dict[str, Any], finish: str, usage: dict[str, Any]
+    ) -> None:
         choice = {"index": 0, "finish_reason": finish, "message": message, "logprobs": None}
         self._json(200, {**_envelope(body, "chat.completion"), "choices": [choice], "usage": usage})
 
     def _stream(
-        self, body: dict[str, Any], arguments: str, finish: str, usage: dict[str, Any], kind: str
+        self,
+        body: dict[str, Any],
+        deltas: list[dict[str, Any]],
+        finish: str,
+        usage: dict[str, Any],
+        kind: str,
     ) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Connection", "close")
         self.end_headers()
-        third = max(1, len(arguments) // 3)
-        pieces = [arguments[i : i + third] for i in range(0, len(arguments), third)]
         events: list[dict[str, Any] | str] = [_delta(body, {"role": "assistant", "content": ""})]
-        for n, piece in enumerate(pieces):
-            call = _tool_call(piece) if n == 0 else {"index": 0, "function": {"arguments": piece}}
-            events.append(_delta(body, {"tool_calls": [call]}))
+        events += [_delta(body, delta) for delta in deltas]
         if kind == "cut_stream":
             events = events[:2]
         elif kind == "sse_error":
@@ -198,6 +231,10 @@ def _envelope(body: dict[str, Any], kind: str) -> dict[str, Any]:
 def _tool_call(arguments: str) -> dict[str, Any]:
     function = {"name": "record_findings", "arguments": arguments}
     return {"index": 0, "id": "call_fake_1", "type": "function", "function": function}
+
+
+def _more_arguments(piece: str) -> dict[str, Any]:
+    return {"index": 0, "function": {"arguments": piece}}
 
 
 def _delta(

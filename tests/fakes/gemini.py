@@ -5,7 +5,8 @@ It speaks the wire format of `shared/PROVIDERS.md` §B: `x-goog-api-key` auth,
 (start → upload … → upload, finalize, with offsets and chunk granularity checked), and
 `/v1beta/files/{id}` GET (PROCESSING → ACTIVE after `processing_polls` polls) and DELETE.
 Requests are checked the way the real service refuses them (`gemini_checks`), answers are
-built from the schema the request carried and cite its own text (`gemini_answer`), and
+built from the schema the request carried and cite its own text (`gemini_answer`), a plain
+summary request (no schema) gets the deterministic summary of `tests.fakes.summary`, and
 `enqueue_fault` makes the next matching request fail in one of the documented ways.
 """
 
@@ -33,6 +34,7 @@ from tests.fakes.gemini_replies import (
     fault_body,
     response_body,
 )
+from tests.fakes.summary import is_summary_request, plain_summary
 
 __all__ = ["FakeGemini", "Fault", "FaultKind", "Received", "Target"]
 
@@ -250,7 +252,7 @@ class FakeGemini:
 
     def _answer(self, checked: Checked, body: dict[str, Any]) -> str:
         if not checked.schema:
-            return "OK"
+            return plain_summary(checked.texts) if is_summary_request(checked.texts) else "OK"
         try:
             answer = AnswerBuilder(checked.schema, sentences(checked.texts)).build()
         except Exception as exc:  # a bug in the fake: fail the test, not the client
