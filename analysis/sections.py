@@ -131,9 +131,13 @@ def _titles(digest: Digest, groups: Sequence[Sequence[int]]) -> list[tuple[str, 
             shown = [form[k] for k in ranked[:TITLE_TOPICS] if weight[k] >= top / 2]
         else:
             shown = names[:TITLE_TOPICS]
-        out.append((_capitalised(", ".join(shown)), names))
+        out.append((", ".join(_capitalised(name) for name in shown), names))
     return out
 
 
 def _capitalised(text: str) -> str:
-    return text[:1].upper() + text[1:]
+    """Topics are lower-cased keys; a heading reads better with each word capitalised
+    ("Cobalt Ridge Capital"), keeping words that already carry capitals ("eBay", "LLC")."""
+    return " ".join(
+        w if any(c.isupper() for c in w) else w[:1].upper() + w[1:] for w in text.split()
+    )

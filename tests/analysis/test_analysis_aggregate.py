@@ -84,7 +84,7 @@ def test_sections_tile_the_document_with_topic_titles() -> None:
     # chunks 0 and 1 share the contract dispute and Smith; chunk 2 shares nothing with them
     assert [(s.span.page_start, s.span.page_end) for s in sections] == [(1, 7), (8, 10)]
     assert [s.chunks for s in sections] == [[0, 1], [2]]
-    assert sections[0].title == "Contract dispute"
+    assert sections[0].title == "Contract Dispute"
     assert sections[1].title == "Procedure"
     assert "The deposition" in sections[0].summary
 

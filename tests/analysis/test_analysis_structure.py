@@ -96,9 +96,9 @@ def test_media_sections_are_contiguous_in_time_and_titled_by_topics() -> None:
         Span.seconds(485, 725),
     ]
     assert [s.title for s in report.sections] == [
-        "Harbor, cargo",
-        "Vaccine, trial",
-        "Election, ballot",
+        "Harbor, Cargo",
+        "Vaccine, Trial",
+        "Election, Ballot",
     ]
 
 
