@@ -135,9 +135,21 @@ def _titles(digest: Digest, groups: Sequence[Sequence[int]]) -> list[tuple[str, 
     return out
 
 
+_ACRONYMS = {
+    "llc": "LLC", "llp": "LLP", "lp": "LP", "inc": "Inc", "ltd": "Ltd", "plc": "PLC",
+    "gmbh": "GmbH", "ag": "AG", "nv": "NV", "bv": "BV", "sa": "SA", "usa": "USA",
+    "us": "US", "uk": "UK", "eu": "EU", "un": "UN", "ceo": "CEO", "cfo": "CFO",
+    "sec": "SEC", "fbi": "FBI", "doj": "DOJ", "irs": "IRS", "nda": "NDA",
+}  # fmt: skip
+
+
 def _capitalised(text: str) -> str:
     """Topics are lower-cased keys; a heading reads better with each word capitalised
-    ("Cobalt Ridge Capital"), keeping words that already carry capitals ("eBay", "LLC")."""
-    return " ".join(
-        w if any(c.isupper() for c in w) else w[:1].upper() + w[1:] for w in text.split()
-    )
+    ("Cobalt Ridge Capital"), keeping words that already carry capitals ("eBay")."""
+    return " ".join(_word(w) for w in text.split())
+
+
+def _word(word: str) -> str:
+    if any(c.isupper() for c in word):
+        return word
+    return _ACRONYMS.get(word.strip(".,").lower(), word[:1].upper() + word[1:])
