@@ -120,10 +120,46 @@ def submit(
 
 
 @main.command()
-def worker() -> None:
-    """Run a Celery worker (distributed mode; needs LONGFORM_BROKER_URL)."""
-    raise click.ClickException(
-        "the Celery runner is not built yet: use `longform serve` (in-process runner)"
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Jobs at once in this worker [default: LONGFORM_JOB_CONCURRENCY].",
+)
+@click.option(
+    "--pool",
+    type=click.Choice(["threads", "solo"]),
+    default="threads",
+    show_default=True,
+    help="threads: jobs share one process's services, like `serve`; solo: one job at a time.",
+)
+def worker(concurrency: int | None, pool: str) -> None:
+    """Run a Celery worker for jobs queued by `longform serve` (needs LONGFORM_BROKER_URL).
+
+    Not prefork: a prefork child is a daemonic process, and daemonic processes may not start
+    children, which the local provider's analysis processes are. With threads, the worker is
+    one process whose jobs share one set of services and one pool of analysis processes,
+    exactly like the in-process runner of `serve`.
+    """
+    settings = Settings()
+    if not settings.broker_url:
+        raise click.UsageError(
+            "LONGFORM_BROKER_URL is not set: point it at the Redis the API uses, e.g. "
+            "redis://127.0.0.1:6379/0 (and share LONGFORM_DATABASE_URL and the blob folder)"
+        )
+    from longform.runners.celery_app import QUEUE, make_celery
+
+    app = make_celery(settings)
+    app.worker_main(
+        [
+            "worker",
+            f"--concurrency={concurrency or settings.job_concurrency}",
+            f"--pool={pool}",
+            f"--queues={QUEUE}",
+            "--loglevel=INFO",
+            "--without-gossip",  # no peer chatter: job state lives in the store
+            "--without-mingle",
+        ]
     )
 
 

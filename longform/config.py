@@ -21,7 +21,11 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./longform-data")
     database_url: str | None = None  # default: sqlite:///<data_dir>/longform.db (WAL)
     blob_url: str | None = None  # default: file://<data_dir>/blobs
-    broker_url: str | None = None  # set → Celery runner (a later issue)
+    broker_url: str | None = None  # set → jobs run on Celery workers (`longform worker`)
+    # A job a killed worker held goes back on the queue after this long (Redis transport).
+    # Keep it above your longest job: a job still running when it lapses is delivered again,
+    # which is safe (chunk leases) but runs a second pipeline alongside the first.
+    broker_visibility_timeout: float = Field(default=3600.0, gt=0)
 
     # "tenant:key" pairs, comma separated; a bare key belongs to tenant "default".
     # With no keys the API is open, and `serve` refuses to bind anything but loopback.

@@ -50,7 +50,8 @@ def build_and_store_report(
 ) -> None:
     """Build, store and announce the job's report; `loop` runs the providers (see module)."""
     with services.sessions() as session:
-        job = session.get(Job, job_id)
+        # Locked: two workers finishing the same job (a redelivery) must not both write it.
+        job = session.get(Job, job_id, with_for_update=True)
         if job is None or job.status.terminal:
             return
         rows = session.scalars(

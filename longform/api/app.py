@@ -11,6 +11,7 @@ from longform.api.deps import hash_key
 from longform.api.errors import install_error_handlers
 from longform.api.routes import estimates, jobs, system
 from longform.config import Settings
+from longform.runners.base import JobRunner
 from longform.runners.inprocess import InProcessRunner
 from longform.services import Services, build_services
 
@@ -23,7 +24,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = services is None
         built = services or build_services(settings)
-        runner = InProcessRunner(built)
+        runner = _runner(built)
         app.state.services = built
         app.state.runner = runner
         app.state.hashed_keys = {hash_key(k): t for k, t in settings.tenant_keys().items()}
@@ -46,3 +47,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(estimates.router)
     app.include_router(system.router)
     return app
+
+
+def _runner(services: Services) -> JobRunner:
+    """Celery workers when a broker is configured (scale-out), else this process."""
+    if services.settings.broker_url:
+        from longform.runners.celery_runner import CeleryRunner  # imports Celery only here
+
+        return CeleryRunner(services)
+    return InProcessRunner(services)

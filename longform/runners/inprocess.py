@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
 
 from longform.pipeline import Pipeline
+from longform.runners.leases import release_dead_leases
 from longform.services import Services
 from longform.store import queries
 
@@ -22,7 +21,7 @@ class InProcessRunner:
         self._tasks: dict[str, asyncio.Task[None]] = {}
 
     async def start(self) -> None:
-        released = await asyncio.to_thread(self._release_dead_leases)
+        released = await asyncio.to_thread(release_dead_leases, self.services)
         if released:
             log.info("released %d chunk leases held by dead workers", released)
         for job_id in await asyncio.to_thread(self._unfinished):
@@ -58,28 +57,3 @@ class InProcessRunner:
     def _unfinished(self) -> list[str]:
         with self.services.sessions() as session:
             return queries.unfinished_job_ids(session)
-
-    def _release_dead_leases(self) -> int:
-        with self.services.sessions() as session:
-            dead = [o for o in queries.lease_owners(session) if self._owner_is_dead(o)]
-            return queries.release_leases(session, dead)
-
-    def _owner_is_dead(self, owner: str) -> bool:
-        """A lease owner on this host is dead if its process is gone or was our own pid."""
-        host, _, rest = owner.partition(":")
-        pid_text, _, _tag = rest.partition(":")
-        if host != socket.gethostname() or owner == self.services.worker_id:
-            return False
-        try:
-            pid = int(pid_text)
-        except ValueError:
-            return False
-        if pid == os.getpid():  # an earlier life of this very process id
-            return True
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        except PermissionError:
-            return False
-        return False
