@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     chunk_concurrency: int = 2  # chunks in flight per process
     local_workers: int = Field(default=2, ge=1)  # analysis processes of the local provider
     chunk_max_attempts: int = 3
+    max_job_resumes: int = 5  # a job interrupted more often than this fails (poison pill)
     # Per provider: concurrency, requests_per_minute, tokens_per_minute, token_burst,
     # breaker_failures, breaker_cooldown_s. JSON, e.g.
     # LONGFORM_PROVIDER_LIMITS='{"qwen": {"requests_per_minute": 60, "concurrency": 4}}'

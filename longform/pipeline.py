@@ -86,6 +86,17 @@ class Pipeline:
                 job.started_at = utcnow()
                 queries.add_event(session, job_id, "started", worker=self.services.worker_id)
             else:
+                resumed = queries.count_events(session, job_id, "resumed")
+                if resumed >= self.settings.max_job_resumes:
+                    # A file that kills its worker every time (a poison pill) must not be
+                    # retried forever: fail it with the reason and keep the service up.
+                    message = (
+                        f"the job was interrupted {resumed + 1} times (its worker died or "
+                        "restarted each time); giving up so it cannot take the service down"
+                    )
+                    self._fail_in(session, job, "interrupted_repeatedly", message)
+                    session.commit()
+                    return False
                 queries.add_event(session, job_id, "resumed", worker=self.services.worker_id)
             session.commit()
             return True
@@ -205,13 +216,17 @@ class Pipeline:
             job = session.get(Job, job_id)
             if job is None or job.status.terminal:
                 return
-            job.status = JobStatus.FAILED
-            job.stage = JobStage.DONE
-            job.error_code = code
-            job.error_message = message
-            job.finished_at = utcnow()
-            queries.add_event(session, job_id, "failed", code=code, message=message)
+            self._fail_in(session, job, code, message)
             session.commit()
+
+    @staticmethod
+    def _fail_in(session: Any, job: Job, code: str, message: str) -> None:
+        job.status = JobStatus.FAILED
+        job.stage = JobStage.DONE
+        job.error_code = code
+        job.error_message = message
+        job.finished_at = utcnow()
+        queries.add_event(session, job.id, "failed", code=code, message=message)
 
     async def _db(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.to_thread(fn, *args)

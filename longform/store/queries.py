@@ -148,6 +148,11 @@ def events(session: Session, job_id: str, after_id: int = 0) -> Sequence[JobEven
     ).all()
 
 
+def count_events(session: Session, job_id: str, event: str) -> int:
+    query = select(func.count()).where(JobEvent.job_id == job_id, JobEvent.event == event)
+    return int(session.scalar(query) or 0)
+
+
 def claim_chunk(session: Session, job_id: str, owner: str, lease_s: float) -> ChunkRow | None:
     """Lease the next pending (or abandoned) chunk of a job; None when there is none."""
     now = utcnow()
