@@ -15,6 +15,7 @@ from analysis.render import FormatNotApplicable, render
 from analysis.schema import Report
 from ingest.errors import IngestError
 from ingest.types import Span
+from longform import keyframes
 from longform.config import Settings
 from longform.options import JobOptions
 from longform.runners.inprocess import InProcessRunner
@@ -115,6 +116,7 @@ def _write_outputs(services: Services, job_id: str, out_dir: Path, formats: list
     stored = services.blobs.get(report_key)
     report = Report.model_validate_json(stored)
     out_dir.mkdir(parents=True, exist_ok=True)
+    exported: set[str] = set()
     for fmt in formats:
         try:
             body = stored if fmt == "json" else render(report, fmt)
@@ -127,6 +129,11 @@ def _write_outputs(services: Services, job_id: str, out_dir: Path, formats: list
         else:
             target.write_text(body, encoding="utf-8")
         console.print(f"wrote {target}")
+        if isinstance(body, str) and fmt in ("md", "html"):
+            exported |= keyframes.cited(body)
+    if exported:
+        count = keyframes.export(services.blobs, job_id, exported, out_dir)
+        console.print(f"wrote {count} keyframes to {out_dir / 'keyframes'}")
     _print_outcome(report, status)
     return 0 if status in (JobStatus.SUCCEEDED, JobStatus.PARTIAL) else 1
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -48,3 +49,15 @@ def test_analyze_dry_run_and_bad_file(tmp_path: Path) -> None:
     refused = _run("analyze", str(notes), cwd=tmp_path)
     assert refused.returncode == 2
     assert "unsupported_media_type" in refused.stderr
+
+
+def test_analyze_writes_the_cited_keyframes_next_to_the_report(tmp_path: Path) -> None:
+    from fixtures.mediagen import make_cut_video
+
+    video = make_cut_video(tmp_path / "shots.mp4", shots=2, seconds_per_shot=3.0, with_audio=False)
+    done = _run("analyze", str(video), "--out", "out", "--format", "md", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    markdown = (tmp_path / "out" / "report.md").read_text()
+    linked = re.findall(r"\(keyframes/([^)]+)\)", markdown)
+    assert len(linked) >= 2
+    assert all((tmp_path / "out" / "keyframes" / name).is_file() for name in linked)

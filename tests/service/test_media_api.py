@@ -98,6 +98,15 @@ async def test_video_gets_transcript_scenes_keyframes_and_subtitles(
         assert vtt.text.startswith("WEBVTT") and vtt.headers["content-type"].startswith("text/vtt")
         md = (await client.get(f"/v1/jobs/{job['id']}/report", params={"format": "md"})).text
         assert f"keyframes/{names[0]}" in md
+        linked = await client.get(f"/v1/jobs/{job['id']}/report", params={"format": "html"})
+        assert f'src="keyframes/{names[0]}"' in linked.text
+        embedded = await client.get(
+            f"/v1/jobs/{job['id']}/report", params={"format": "html", "embed": "true"}
+        )
+        assert 'src="keyframes/' not in embedded.text
+        assert embedded.text.count('src="data:image/jpeg;base64,') == len(names)
+        assert "img-src 'self' data:" in embedded.headers["content-security-policy"]
+        assert "img-src &#x27;self&#x27; data:" in embedded.text  # the file's own CSP too
 
 
 async def test_a_real_cut_on_a_chunk_border_stays_a_cut(

@@ -13,6 +13,7 @@ from fastapi.responses import Response, StreamingResponse
 
 from analysis.render import CONTENT_TYPES, FormatNotApplicable, render
 from analysis.schema import Report
+from longform import keyframes
 from longform.api.deps import RunnerDep, ServicesDep, TenantDep
 from longform.api.errors import ApiError
 from longform.api.present import job_public, links
@@ -96,8 +97,14 @@ async def delete_job(
     summary="The report: json (canonical), md, html, srt, vtt, csv, dat, opt or pbcore",
 )
 def get_report(
-    job_id: str, services: ServicesDep, tenant: TenantDep, format: ReportFormat = "json"
+    job_id: str,
+    services: ServicesDep,
+    tenant: TenantDep,
+    format: ReportFormat = "json",
+    embed: bool = False,
 ) -> Response:
+    """`embed=true` (html only) puts the keyframes into the file as data: URIs, so it is one
+    self-contained file that shows its images even where the API needs a key."""
     with services.sessions() as session:
         job = _job_or_404(session, job_id, tenant)
         if job.report_key is None:
@@ -112,6 +119,11 @@ def get_report(
     headers = {"Content-Disposition": f'inline; filename="report.{format}"'}
     if format == "html":
         headers |= _HTML_HEADERS
+        if embed and isinstance(body, str):
+            body = keyframes.embed(body, services.blobs, job_id)
+            headers["Content-Security-Policy"] = headers["Content-Security-Policy"].replace(
+                "img-src 'self'", "img-src 'self' data:"
+            )
     return Response(body, media_type=CONTENT_TYPES[format], headers=headers)
 
 
