@@ -56,7 +56,7 @@ async def run_local(
             job_options = parse_options(json.dumps(options))
             if dry_run:
                 return await asyncio.to_thread(_dry_run, services, sha256, size, head, job_options)
-            job_id = create_job(
+            job_id, _ = create_job(
                 services,
                 tenant="default",
                 filename=path.name,

@@ -6,6 +6,7 @@ Shared by the HTTP API and `longform analyze`, so both refuse the same inputs th
 from __future__ import annotations
 
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 
 from ingest.sniff import sniff_media_type
 from ingest.types import MediaType
@@ -56,7 +57,9 @@ def create_job(
     size: int,
     head: bytes,
     options: JobOptions,
-) -> str:
+    idempotency_key: str | None = None,
+) -> tuple[str, bool]:
+    """The job's id, and whether it is new (False: the Idempotency-Key named an earlier one)."""
     media_type = detect_type(head, size)
     unknown = [name for name in options.providers if name not in services.providers]
     if unknown:
@@ -71,6 +74,10 @@ def create_job(
     if refusal is not None:
         raise SubmissionError(422, "unservable", refusal)
     with services.sessions() as session:
+        if idempotency_key is not None:
+            earlier = queries.job_by_idempotency_key(session, tenant, idempotency_key)
+            if earlier is not None:
+                return earlier.id, False
         job = queries.create_job(
             session,
             tenant=tenant,
@@ -79,6 +86,14 @@ def create_job(
             media_type=media_type.value,
             size_bytes=size,
             options=options.model_dump(mode="json"),
+            idempotency_key=idempotency_key,
         )
-        session.commit()
-        return job.id
+        try:
+            session.commit()
+        except IntegrityError:  # the same key raced us here: the other request's job wins
+            session.rollback()
+            earlier = queries.job_by_idempotency_key(session, tenant, idempotency_key or "")
+            if earlier is None:
+                raise
+            return earlier.id, False
+        return job.id, True

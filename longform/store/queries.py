@@ -45,6 +45,7 @@ def create_job(
     media_type: str,
     size_bytes: int,
     options: dict[str, Any],
+    idempotency_key: str | None = None,
 ) -> Job:
     if session.get(Asset, sha256) is None:
         session.add(Asset(sha256=sha256, size_bytes=size_bytes, media_type=media_type))
@@ -55,6 +56,7 @@ def create_job(
         media_type=media_type,
         size_bytes=size_bytes,
         options=options,
+        idempotency_key=idempotency_key,
     )
     session.add(job)
     session.flush()
@@ -68,6 +70,10 @@ def create_job(
         media_type=media_type,
     )
     return job
+
+
+def job_by_idempotency_key(session: Session, tenant: str, key: str) -> Job | None:
+    return session.scalar(select(Job).where(Job.tenant == tenant, Job.idempotency_key == key))
 
 
 def get_job(session: Session, job_id: str, tenant: str | None) -> Job | None:

@@ -158,3 +158,19 @@ async def test_system_endpoints(settings: Settings, providers: dict[str, Provide
         assert "/v1/jobs" in (await client.get("/openapi.json")).json()["paths"]
         assert (await client.get("/docs")).status_code == 200
         assert "# TYPE longform_jobs gauge" in (await client.get("/metrics")).text
+
+
+async def test_idempotency_key_makes_retries_safe(
+    tmp_path: Path, settings: Settings, providers: dict[str, Provider]
+) -> None:
+    pdf = make_sample_pdf(tmp_path / "contract.pdf").read_bytes()
+    async with api_client(settings, providers) as (client, _services):
+        first = await upload(client, pdf, headers={"Idempotency-Key": "upload-42"})
+        again = await upload(client, pdf, headers={"Idempotency-Key": "upload-42"})
+        other = await upload(client, pdf, headers={"Idempotency-Key": "upload-43"})
+        assert first.status_code == again.status_code == 202
+        assert again.json()["id"] == first.json()["id"]
+        assert other.json()["id"] != first.json()["id"]
+        await wait_for(client, first.json()["id"])
+        await wait_for(client, other.json()["id"])
+        assert len((await client.get("/v1/jobs")).json()["jobs"]) == 2

@@ -25,7 +25,7 @@ async def test_a_job_interrupted_too_often_fails_with_its_reason(
         writer = services.blobs.writer()
         writer.write(make_sample_pdf(tmp_path / "c.pdf").read_bytes())
         sha256 = writer.commit()
-        job_id = create_job(
+        job_id, _ = create_job(
             services, tenant="default", filename="c.pdf", sha256=sha256,
             size=writer.size, head=writer.head, options=parse_options(None),
         )  # fmt: skip

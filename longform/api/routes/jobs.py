@@ -8,7 +8,7 @@ import re
 from collections.abc import AsyncIterator
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
 from analysis.render import CONTENT_TYPES, FormatNotApplicable, render
@@ -40,13 +40,21 @@ _KEYFRAME_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}\.jpe?g$")
 
 @router.post("", status_code=202, response_model=JobCreated, summary="Upload a file as a job")
 async def submit_job(
-    request: Request, services: ServicesDep, runner: RunnerDep, tenant: TenantDep
+    request: Request,
+    services: ServicesDep,
+    runner: RunnerDep,
+    tenant: TenantDep,
+    idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
 ) -> JobCreated:
-    """multipart/form-data: `file` (required), `options` (JSON, optional)."""
+    """multipart/form-data: `file` (required), `options` (JSON, optional).
+
+    Send an `Idempotency-Key` header to make retries safe: the same key from the same
+    tenant returns the job it already created instead of starting another.
+    """
     upload = await receive_upload(request, services.blobs, services.settings.max_upload_bytes)
     try:
         options = parse_options(upload.options)
-        job_id = await asyncio.to_thread(
+        job_id, created = await asyncio.to_thread(
             create_job,
             services,
             tenant=tenant,
@@ -55,10 +63,15 @@ async def submit_job(
             size=upload.size,
             head=upload.head,
             options=options,
+            idempotency_key=idempotency_key,
         )
     except SubmissionError as exc:
         await asyncio.to_thread(drop_orphan_source, services, upload.sha256)
         raise ApiError(exc.status, exc.code, exc.message) from exc
+    if not created:
+        with services.sessions() as session:
+            job = _job_or_404(session, job_id, tenant)
+            return JobCreated(id=job.id, status=job.status.value, links=links(job.id))
     await runner.submit(job_id)
     return JobCreated(id=job_id, status=JobStatus.QUEUED.value, links=links(job_id))
 
