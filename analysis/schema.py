@@ -12,7 +12,7 @@ from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ingest.types import Span
+from ingest.types import AudioStream, Span, VideoStream
 
 REPORT_VERSION: Final = "1"
 
@@ -155,6 +155,11 @@ class Source(_Model):
     size_bytes: int
     duration_s: float | None = None
     pages: int | None = None
+    title: str | None = None  # a PDF's own title, when it has one
+    container: str | None = None  # media: ffprobe's format name
+    bit_rate: int | None = None
+    video: VideoStream | None = None  # media: the probed streams (codec, size, rates)
+    audio: AudioStream | None = None
 
 
 class Section(_Model):

@@ -20,7 +20,10 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("./longform-data")
     database_url: str | None = None  # default: sqlite:///<data_dir>/longform.db (WAL)
-    blob_url: str | None = None  # default: file://<data_dir>/blobs
+    blob_url: str | None = None  # default: file://<data_dir>/blobs; or s3://bucket/prefix
+    # An S3-compatible store other than AWS (MinIO, Ceph, R2, ...); credentials and region come
+    # from the standard AWS chain (AWS_ACCESS_KEY_ID/..., AWS_PROFILE, ~/.aws), never from here.
+    s3_endpoint_url: str | None = None
     broker_url: str | None = None  # set → jobs run on Celery workers (`longform worker`)
     # A job a killed worker held goes back on the queue after this long (Redis transport).
     # Keep it above your longest job: a job still running when it lapses is delivered again,
@@ -74,12 +77,29 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.data_dir / 'longform.db').resolve()}"
 
     def resolved_blob_root(self) -> Path:
+        """The blob folder of a file:// (or unset) blob URL."""
         url = self.blob_url or ""
         if url.startswith("file://"):
             return Path(url.removeprefix("file://"))
         if url:
-            raise ValueError(f"unsupported LONGFORM_BLOB_URL {url!r}: only file:// for now")
+            raise ValueError(
+                f"unsupported LONGFORM_BLOB_URL {url!r}: use file:///path or s3://bucket/prefix"
+            )
         return self.data_dir / "blobs"
+
+    def s3_blob_location(self) -> tuple[str, str] | None:
+        """(bucket, key prefix) of an s3:// blob URL; None for a local blob folder."""
+        url = self.blob_url or ""
+        if not url.startswith("s3://"):
+            return None
+        bucket, _, prefix = url.removeprefix("s3://").partition("/")
+        if not bucket:
+            raise ValueError(f"LONGFORM_BLOB_URL {url!r} names no bucket: use s3://bucket/prefix")
+        return bucket, prefix.strip("/")
+
+    def blob_cache_dir(self) -> Path:
+        """Where an object-store backend keeps local copies (sources for ingest, parts)."""
+        return self.data_dir / "blob-cache"
 
     def chunk_budget(self) -> ChunkBudget:
         return ChunkBudget(

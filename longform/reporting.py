@@ -11,6 +11,7 @@ import hashlib
 import importlib.util
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
@@ -123,6 +124,7 @@ def _build_report(
         size_bytes=job.size_bytes,
         duration_s=job.duration_s,
         pages=job.pages,
+        **_probe_facts(job.probe or {}),
     )
     extent = Span.pages(1, job.pages) if job.pages else Span.seconds(0.0, job.duration_s or 0.0)
     return aggregate(
@@ -151,6 +153,12 @@ def local_embedder(chunks: int) -> Embedder | None:
         log.warning("report embeddings fall back to TF-IDF: %s", exc)
         return None
     return encode
+
+
+def _probe_facts(probe: dict[str, Any]) -> dict[str, Any]:
+    """What the report's source carries from the probe (archival metadata needs it)."""
+    keys = ("title", "container", "bit_rate", "video", "audio")
+    return {key: probe[key] for key in keys if probe.get(key) is not None}
 
 
 def _unreadable(job: Job) -> list[Gap]:

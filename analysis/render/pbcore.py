@@ -30,7 +30,7 @@ import xml.etree.ElementTree as ET
 from typing import Final
 
 from analysis.render._common import control_number, flag_label, timecode, xml_text
-from analysis.schema import Report
+from analysis.schema import Report, Source
 from ingest.types import Span
 
 NS: Final = "http://www.pbcore.org/PBCore/PBCoreNamespace.html"
@@ -109,15 +109,43 @@ def _instantiation(root: ET.Element, report: Report) -> None:
     duration = timecode(src.duration_s) if src.duration_s is not None else None
     if duration:
         _sub(inst, "instantiationDuration", duration)
-    for track in {"video": ["Video"], "audio": ["Audio"]}.get(kind, []):
+    for track, fields in _tracks(src, kind):
         essence = _sub(inst, "instantiationEssenceTrack")
         _sub(essence, "essenceTrackType", track)
+        for tag, text, attrs in fields:
+            _sub(essence, tag, text, **attrs)
         if duration:
             _sub(essence, "essenceTrackDuration", duration)
         _order(essence, ESSENCE_TRACK_ORDER)
     if src.pages is not None:
         _sub(inst, "instantiationAnnotation", str(src.pages), annotationType="Page count")
     _order(inst, INSTANTIATION_ORDER)
+
+
+Field = tuple[str, str, dict[str, str]]
+
+
+def _tracks(src: Source, kind: str) -> list[tuple[str, list[Field]]]:
+    """One essence track per probed stream, with what the probe knows of it; without a
+    probe (older reports), one track per kind the media type implies."""
+    if src.video is None and src.audio is None:
+        return [(t, []) for t in {"video": ["Video"], "audio": ["Audio"]}.get(kind, [])]
+    tracks: list[tuple[str, list[Field]]] = []
+    if src.video is not None:
+        video: list[Field] = [("essenceTrackEncoding", src.video.codec, {})]
+        if src.video.fps:
+            video.append(("essenceTrackFrameRate", f"{src.video.fps:g}", {"unitsOfMeasure": "fps"}))
+        size = f"{src.video.width}x{src.video.height}"
+        video.append(("essenceTrackFrameSize", size, {}))
+        tracks.append(("Video", video))
+    if src.audio is not None:
+        audio: list[Field] = [
+            ("essenceTrackEncoding", src.audio.codec, {}),
+            ("essenceTrackSamplingRate", str(src.audio.sample_rate), {"unitsOfMeasure": "Hz"}),
+            ("essenceTrackAnnotation", f"{src.audio.channels} channel(s)", {}),
+        ]
+        tracks.append(("Audio", audio))
+    return tracks
 
 
 def _annotations(root: ET.Element, report: Report) -> None:

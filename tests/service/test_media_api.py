@@ -6,6 +6,7 @@ import asyncio
 import re
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 
@@ -107,6 +108,16 @@ async def test_video_gets_transcript_scenes_keyframes_and_subtitles(
         assert embedded.text.count('src="data:image/jpeg;base64,') == len(names)
         assert "img-src 'self' data:" in embedded.headers["content-security-policy"]
         assert "img-src &#x27;self&#x27; data:" in embedded.text  # the file's own CSP too
+        pbcore = await client.get(f"/v1/jobs/{job['id']}/report", params={"format": "pbcore"})
+        root = ElementTree.fromstring(pbcore.content)
+        ns = {"pb": "http://www.pbcore.org/PBCore/PBCoreNamespace.html"}
+        tracks = root.findall(".//pb:instantiationEssenceTrack", ns)
+        assert {t.findtext("pb:essenceTrackType", namespaces=ns) for t in tracks} == {
+            "Video",
+            "Audio",
+        }
+        assert root.findtext(".//pb:essenceTrackFrameSize", namespaces=ns) == "320x180"
+        assert root.findtext(".//pb:essenceTrackEncoding", namespaces=ns) == "h264"
 
 
 async def test_a_real_cut_on_a_chunk_border_stays_a_cut(
