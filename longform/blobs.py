@@ -3,7 +3,8 @@
 Sources are stored under their SHA-256 (`sources/ab/abcdef...`), so the same file uploaded
 twice is stored once. Derived artefacts (chunk payloads, reports) live under keys the
 pipeline derives from job and chunk ids, which makes every write idempotent.
-A later issue backs the same interface with an S3-compatible store.
+`LocalBlobStore` keeps them in a folder; `longform.blobs_s3.S3BlobStore` in an S3-compatible
+bucket, with the same layout.
 """
 
 from __future__ import annotations
@@ -16,7 +17,12 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 
+class BlobStoreUnavailable(RuntimeError):
+    """The blob store cannot be used (missing bucket, bad credentials, unwritable folder)."""
+
+
 class BlobStore(Protocol):
+    def check(self) -> None: ...
     def writer(self) -> SourceWriter: ...
     def source_path(self, sha256: str) -> Path: ...
     def put(self, key: str, data: bytes) -> None: ...
@@ -71,6 +77,10 @@ class LocalBlobStore:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self.root.mkdir(parents=True, exist_ok=True)
+
+    def check(self) -> None:
+        if not (self.root.is_dir() and os.access(self.root, os.W_OK | os.X_OK)):
+            raise BlobStoreUnavailable(f"the blob folder {self.root} is missing or not writable")
 
     def writer(self) -> SourceWriter:
         return SourceWriter(self.root)

@@ -94,9 +94,31 @@ def build_providers(settings: Settings) -> dict[str, Provider]:
     return {local.name: local, **cloud}
 
 
+def build_blob_store(settings: Settings) -> BlobStore:
+    """The blob store `LONGFORM_BLOB_URL` names, checked: a missing bucket, bad credentials or
+    an unwritable folder raise `BlobStoreUnavailable` here, at startup, with the reason."""
+    location = settings.s3_blob_location()
+    blobs: BlobStore
+    if location is not None:
+        from longform.blobs_s3 import S3BlobStore  # imports boto3 only when configured
+
+        bucket, prefix = location
+        blobs = S3BlobStore(
+            bucket,
+            prefix,
+            settings.blob_cache_dir(),
+            endpoint_url=settings.s3_endpoint_url,
+        )
+    else:
+        blobs = LocalBlobStore(settings.resolved_blob_root())
+    blobs.check()
+    return blobs
+
+
 def build_services(settings: Settings, providers: dict[str, Provider] | None = None) -> Services:
     """Build the process's services; `providers` lets a caller share already-warm ones."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    blobs = build_blob_store(settings)
     engine = make_engine(settings.resolved_database_url())
     migrate(engine)
     owns_providers = providers is None
@@ -106,7 +128,7 @@ def build_services(settings: Settings, providers: dict[str, Provider] | None = N
         settings=settings,
         engine=engine,
         sessions=session_factory(engine),
-        blobs=LocalBlobStore(settings.resolved_blob_root()),
+        blobs=blobs,
         providers=providers,
         owns_providers=owns_providers,
     )

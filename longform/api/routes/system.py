@@ -12,6 +12,7 @@ from sqlalchemy import func, select, text
 from analysis.schema import report_json_schema
 from longform.api.deps import ServicesDep, TenantDep
 from longform.api.errors import ApiError
+from longform.blobs import BlobStoreUnavailable
 from longform.store.models import ChunkRow, Job
 
 router = APIRouter(tags=["system"])
@@ -27,7 +28,9 @@ def readyz(services: ServicesDep) -> dict[str, str]:
     try:
         with services.sessions() as session:
             session.execute(text("SELECT 1"))
-        services.blobs.exists("readyz-probe")
+        services.blobs.check()
+    except BlobStoreUnavailable as exc:
+        raise ApiError(503, "not_ready", str(exc)) from exc
     except Exception as exc:
         raise ApiError(503, "not_ready", f"{type(exc).__name__}: {exc}") from exc
     return {"status": "ready"}
