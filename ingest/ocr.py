@@ -52,6 +52,34 @@ def check_tesseract(settings: OcrSettings) -> None:
         )
 
 
+# ISO 639-1 (what jobs and language detection speak) → tesseract's traineddata names.
+TESSERACT_CODES = {
+    "en": "eng", "de": "deu", "fr": "fra", "es": "spa", "it": "ita", "pt": "por",
+    "nl": "nld", "sv": "swe", "da": "dan", "no": "nor", "fi": "fin", "hu": "hun",
+    "pl": "pol", "cs": "ces", "ro": "ron", "ru": "rus", "uk": "ukr", "tr": "tur",
+    "el": "ell", "ar": "ara", "he": "heb", "zh": "chi_sim", "ja": "jpn", "ko": "kor",
+    "th": "tha", "vi": "vie", "id": "ind", "hi": "hin",
+}  # fmt: skip
+
+
+def ocr_languages(
+    base: str, wanted: list[str], tesseract_cmd: str = "tesseract"
+) -> tuple[str, list[str]]:
+    """Tesseract's `-l` value for `base` plus the installed packs of `wanted` (ISO 639-1),
+    and the wanted languages it cannot read (no pack installed, or no such pack)."""
+    command = shutil.which(tesseract_cmd)
+    installed = _languages(command) if command else frozenset()
+    chosen = [lang for lang in base.split("+") if lang]
+    missing: list[str] = []
+    for code in wanted:
+        pack = TESSERACT_CODES.get(code.lower())
+        if pack is None or pack not in installed:
+            missing.append(code)
+        elif pack not in chosen:
+            chosen.append(pack)
+    return "+".join(chosen), missing
+
+
 @lru_cache(maxsize=8)
 def _languages(command: str) -> frozenset[str]:
     try:

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from ingest.backend import IngestBackend, IngestLimits, open_backend
 from ingest.errors import IngestError
+from ingest.ocr import ocr_languages
 from ingest.types import MediaType
 from longform.chunkwork import ChunkWorker
 from longform.options import JobOptions, job_policy
@@ -111,14 +112,25 @@ class Pipeline:
     def _open(self, job: Job) -> IngestBackend[Any]:
         options = JobOptions.model_validate(job.options)
         password = options.password.get_secret_value() if options.password else None
+        languages, missing = ocr_languages(self.settings.ocr_languages, options.languages)
+        if missing:
+            self._note_missing_ocr(job.id, languages, missing)
         limits = IngestLimits(
             max_pages=self.settings.max_pages,
-            ocr_languages=self.settings.ocr_languages,
+            ocr_languages=languages,
             ocr_dpi=self.settings.ocr_dpi,
             work_dir=self.settings.data_dir / "work" / job.id,
         )
         path: Path = self.services.blobs.source_path(job.sha256)
         return open_backend(path, MediaType(job.media_type), password=password, limits=limits)
+
+    def _note_missing_ocr(self, job_id: str, used: str, missing: list[str]) -> None:
+        with self.services.sessions() as session:
+            if not queries.count_events(session, job_id, "ocr.languages_missing"):
+                queries.add_event(
+                    session, job_id, "ocr.languages_missing", used=used, missing=missing
+                )
+                session.commit()
 
     async def _probe(self, job_id: str, backend: IngestBackend[Any]) -> None:
         await self._db(self._set_stage, job_id, JobStage.PROBING)

@@ -127,7 +127,7 @@ def _build_report(
         **_probe_facts(job.probe or {}),
     )
     extent = Span.pages(1, job.pages) if job.pages else Span.seconds(0.0, job.duration_s or 0.0)
-    return aggregate(
+    report = aggregate(
         source=source,
         processing=processing,
         results=results,
@@ -137,6 +137,23 @@ def _build_report(
         embed=local_embedder(len(results)),
         summarizer=summarizer,
     )
+    report.notes.extend(_ingest_notes(job, events))
+    return report
+
+
+def _ingest_notes(job: Job, events: Sequence[JobEvent]) -> list[str]:
+    """What ingest could not do for this file, said in the report (never silently)."""
+    notes = []
+    scanned = bool((job.probe or {}).get("ocr_pages"))
+    for event in events:
+        if event.event == "ocr.languages_missing" and scanned:
+            missing = ", ".join(event.detail.get("missing", []))
+            used = event.detail.get("used", "eng")
+            notes.append(
+                f"OCR language data is not installed for {missing}: scanned pages were read "
+                f"with tesseract '{used}' (apt-get install tesseract-ocr-<lang>)"
+            )
+    return notes
 
 
 def local_embedder(chunks: int) -> Embedder | None:

@@ -179,3 +179,13 @@ def test_confidence_filter_keeps_clear_text() -> None:
     settings = OcrSettings(languages="eng", dpi=150)
     assert "Margaret Ellison" in ocr_image(image, settings, min_confidence=60)
     assert ocr_image(image, settings, min_confidence=101) == ""  # nothing is that sure
+
+
+def test_ocr_languages_adds_installed_packs_and_names_the_missing() -> None:
+    from ingest.ocr import ocr_languages
+
+    assert ocr_languages("eng", []) == ("eng", [])
+    assert ocr_languages("eng", ["en"]) == ("eng", [])  # already there, not twice
+    used, missing = ocr_languages("eng", ["xx", "th"])
+    assert used.startswith("eng") and "xx" in missing
+    assert ("tha" in used) != ("th" in missing)  # either read with its pack, or named missing

@@ -174,3 +174,21 @@ async def test_idempotency_key_makes_retries_safe(
         await wait_for(client, first.json()["id"])
         await wait_for(client, other.json()["id"])
         assert len((await client.get("/v1/jobs")).json()["jobs"]) == 2
+
+
+async def test_missing_ocr_language_is_said_in_the_report(
+    tmp_path: Path, settings: Settings, providers: dict[str, Provider]
+) -> None:
+    from fixtures.pdfgen import make_image_pdf
+
+    scan = make_image_pdf(tmp_path / "scan.pdf", ["Signed in Chicago by Margaret Chen."])
+    text = make_sample_pdf(tmp_path / "contract.pdf")
+    async with api_client(settings, providers) as (client, _services):
+        notes = []
+        for pdf in (scan, text):
+            created = await upload(client, pdf.read_bytes(), options='{"languages": ["xx"]}')
+            job = await wait_for(client, created.json()["id"])
+            notes.append((await client.get(f"/v1/jobs/{job['id']}/report")).json()["notes"])
+    said = "OCR language data is not installed for xx"
+    assert any(said in note for note in notes[0])  # the scan was read without that pack
+    assert not any(said in note for note in notes[1])  # nothing needed OCR: nothing to say
